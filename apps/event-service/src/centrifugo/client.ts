@@ -1,0 +1,141 @@
+/**
+ * A thin typed client of Centrifugo v6's server HTTP API (`POST /api/<method>`, `X-API-Key`).
+ * Written here because cent.js lacks `idempotency_key` and `/api/batch` and loses error codes.
+ */
+
+export interface CentrifugoClientOptions {
+  /** Base URL of Centrifugo's HTTP API server, e.g. `http://localhost:8000`. */
+  url: string;
+  apiKey: string;
+  /** Per-request timeout, milliseconds. Default 5000. */
+  timeoutMs?: number;
+}
+
+export interface PublishRequest {
+  channel: string;
+  data: unknown;
+  idempotency_key?: string;
+  tags?: Record<string, string>;
+  skip_history?: boolean;
+}
+
+export interface PublishResult {
+  offset?: number;
+  epoch?: string;
+}
+
+export interface ReplyError {
+  code: number;
+  message: string;
+}
+
+export type BatchReply = { publish: PublishResult; error?: undefined } | { error: ReplyError; publish?: undefined };
+
+export interface HistoryResult {
+  publications?: Array<{ data: unknown; offset?: number }>;
+  offset?: number;
+  epoch?: string;
+}
+
+export interface ClientInfo {
+  client: string;
+  user: string;
+  conn_info?: unknown;
+  chan_info?: unknown;
+}
+
+/** Centrifugo answered with an error reply (`code` from its API error list, e.g. 102 unknown channel). */
+export class CentrifugoApiError extends Error {
+  override name = 'CentrifugoApiError';
+  constructor(readonly code: number, message: string) {
+    super(`centrifugo api error ${code}: ${message}`);
+  }
+}
+
+/** Centrifugo could not be reached, timed out, or refused the API key. */
+export class CentrifugoUnavailableError extends Error {
+  override name = 'CentrifugoUnavailableError';
+}
+
+export class CentrifugoClient {
+  readonly #url: string;
+  readonly #apiKey: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: CentrifugoClientOptions) {
+    this.#url = options.url.replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  publish(req: PublishRequest): Promise<PublishResult> {
+    return this.call<PublishResult>('publish', req);
+  }
+
+  /** Sends many publishes in one request; replies come back in order, each with its own error. */
+  async batch(publishes: PublishRequest[]): Promise<BatchReply[]> {
+    if (publishes.length === 0) return [];
+    // /api/batch answers `{replies: [...]}` without the `result` wrapper of the other methods.
+    const body = await this.#post<{ replies?: BatchReply[]; error?: ReplyError }>('batch', { commands: publishes.map((publish) => ({ publish })) });
+    if (body.error) throw new CentrifugoApiError(body.error.code, body.error.message);
+    return body.replies ?? [];
+  }
+
+  /** The channel's current stream position (history call without a limit). */
+  async position(channel: string): Promise<{ offset: number; epoch: string }> {
+    const r = await this.call<HistoryResult>('history', { channel, limit: 0 });
+    return { offset: r.offset ?? 0, epoch: r.epoch ?? '' };
+  }
+
+  history(channel: string, options: { limit?: number; since?: { offset: number; epoch: string }; reverse?: boolean } = {}): Promise<HistoryResult> {
+    return this.call<HistoryResult>('history', { channel, ...options });
+  }
+
+  async presence(channel: string): Promise<Record<string, ClientInfo>> {
+    const r = await this.call<{ presence?: Record<string, ClientInfo> }>('presence', { channel });
+    return r.presence ?? {};
+  }
+
+  presenceStats(channel: string): Promise<{ num_clients: number; num_users: number }> {
+    return this.call('presence_stats', { channel });
+  }
+
+  async unsubscribe(user: string, channel: string): Promise<void> {
+    await this.call('unsubscribe', { user, channel });
+  }
+
+  async disconnect(user: string, disconnect?: { code: number; reason: string }): Promise<void> {
+    await this.call('disconnect', disconnect ? { user, disconnect } : { user });
+  }
+
+  info(): Promise<{ nodes: Array<{ uid: string; name: string; version: string; num_clients: number; num_users: number }> }> {
+    return this.call('info', {});
+  }
+
+  async call<T>(method: string, params: unknown): Promise<T> {
+    const body = await this.#post<{ result?: T; error?: ReplyError }>(method, params);
+    if (body.error) throw new CentrifugoApiError(body.error.code, body.error.message);
+    return (body.result ?? {}) as T;
+  }
+
+  async #post<B>(method: string, params: unknown): Promise<B> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.#url}/api/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': this.#apiKey },
+        body: JSON.stringify(params),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      throw new CentrifugoUnavailableError(`centrifugo ${method}: ${(err as Error).message}`, { cause: err });
+    }
+    if (res.status === 401) throw new CentrifugoUnavailableError(`centrifugo ${method}: API key refused (401)`);
+    if (!res.ok) throw new CentrifugoUnavailableError(`centrifugo ${method}: HTTP ${res.status}`);
+    try {
+      return (await res.json()) as B;
+    } catch (err) {
+      throw new CentrifugoUnavailableError(`centrifugo ${method}: unreadable answer`, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { channelOf, EVENT_TYPES, eventRegistry, ingestEventSchema, isEventType, MAX_BATCH_EVENTS, uuidv7, type AnyEventEnvelope, type FieldError } from '@neo/contracts';
+import { AppError, fieldErrors } from '../errors';
+
+/** An event that passed the contract, with its id, timestamp and channel settled. */
+export interface ValidatedEvent {
+  envelope: AnyEventEnvelope;
+  channel: string;
+}
+
+/**
+ * Validates a `POST /v1/events` body (one event, or `{events: [...]}`) against the registry.
+ * All failing fields of all events are reported at once, with paths like `events.2.data.progress`.
+ */
+export function validateIngestBody(body: unknown): ValidatedEvent[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new AppError('ERR_VALIDATION', 'the body must be one event object or {"events": [...]}', { errors: [{ path: '(root)', message: 'expected an object' }] });
+  }
+  const isBatch = 'events' in body;
+  const raw: unknown[] = isBatch ? ((body as { events: unknown }).events as unknown[]) : [body];
+  if (isBatch) {
+    if (!Array.isArray(raw) || raw.length === 0) throw new AppError('ERR_VALIDATION', '"events" must be a non-empty array', { errors: [{ path: 'events', message: 'expected a non-empty array' }] });
+    if (raw.length > MAX_BATCH_EVENTS) throw new AppError('ERR_VALIDATION', `at most ${MAX_BATCH_EVENTS} events per request`, { errors: [{ path: 'events', message: `more than ${MAX_BATCH_EVENTS} events` }] });
+    if (Object.keys(body).length > 1) throw new AppError('ERR_VALIDATION', 'a batch body has only "events"', { errors: [{ path: '(root)', message: 'unexpected keys besides "events"' }] });
+  }
+  const errors: FieldError[] = [];
+  const unknownTypes: string[] = [];
+  const now = new Date().toISOString();
+  const events: ValidatedEvent[] = [];
+  const seen = new Set<string>();
+  raw.forEach((candidate, i) => {
+    const prefix = isBatch ? ['events', i] : [];
+    const type = (candidate as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && !isEventType(type)) unknownTypes.push(type);
+    const parsed = ingestEventSchema.safeParse(candidate);
+    if (!parsed.success) {
+      errors.push(...fieldErrors(parsed.error.issues, prefix));
+      return;
+    }
+    const e = parsed.data;
+    if (!isEventType(e.type)) return;
+    const id = e.id ?? uuidv7();
+    if (seen.has(id)) {
+      errors.push({ path: [...prefix, 'id'].join('.'), message: 'the same id appears twice in this batch' });
+      return;
+    }
+    seen.add(id);
+    const data = eventRegistry[e.type].data.parse(e.data);
+    const envelope = { id, type: e.type, ...(e.tenantId ? { tenantId: e.tenantId } : {}), data, timestamp: e.timestamp ?? now } as AnyEventEnvelope;
+    events.push({ envelope, channel: channelOf(e.type, e.tenantId)! });
+  });
+  if (unknownTypes.length > 0 && errors.every((err) => err.path.endsWith('type'))) {
+    throw new AppError('ERR_UNKNOWN_EVENT_TYPE', `unknown event type ${unknownTypes.map((t) => JSON.stringify(t.slice(0, 64))).join(', ')}; known: ${EVENT_TYPES.join(', ')}`, { errors });
+  }
+  if (errors.length > 0) throw new AppError('ERR_VALIDATION', `invalid event: ${errors.slice(0, 5).map((e) => e.path).join(', ')}${errors.length > 5 ? ', …' : ''}`, { errors });
+  return events;
+}

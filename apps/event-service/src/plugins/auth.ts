@@ -1,0 +1,73 @@
+import { timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyRequest } from 'fastify';
+import { authorize, type Action, type Identity, type ParsedChannel } from '@neo/contracts';
+import type { Config } from '../config';
+import { AppError } from '../errors';
+import { PlatformTokenVerifier } from '../auth/verifier';
+import { AccessDirectory } from '../auth/access';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    verifier: PlatformTokenVerifier;
+    access: AccessDirectory;
+    /** preHandler: verifies the bearer platform token and sets `request.identity`. */
+    authenticate: (request: FastifyRequest) => Promise<void>;
+    /** preHandler: checks the ingest key of an internal service. */
+    requireIngestKey: (request: FastifyRequest) => Promise<void>;
+    /** Runs THE policy for the caller; throws a 400/403 problem when it refuses. */
+    authorizeChannel: (request: FastifyRequest, action: Action, channel: string) => ParsedChannel;
+  }
+  interface FastifyRequest {
+    identity: Identity | null;
+    /** Which ingest key (its index) the caller used; for rate limits and metrics. */
+    ingestKeyId: string | null;
+  }
+}
+
+export const authPlugin = fp<{ config: Config }>(async (app, { config }) => {
+  const verifier = new PlatformTokenVerifier({
+    secret: config.auth.jwtSecret,
+    jwksUrl: config.auth.jwksUrl,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
+  const access = new AccessDirectory();
+  const ingestKeys = config.ingestKeys.map((k) => Buffer.from(k));
+
+  app.decorate('verifier', verifier);
+  app.decorate('access', access);
+  app.decorateRequest('identity', null);
+  app.decorateRequest('ingestKeyId', null);
+
+  app.decorate('authenticate', async (request: FastifyRequest) => {
+    const token = bearer(request);
+    if (token === null) throw new AppError('ERR_AUTH_TOKEN_MISSING', 'send the platform token as "Authorization: Bearer <token>"');
+    request.identity = access.resolve(await verifier.verify(token));
+  });
+
+  app.decorate('requireIngestKey', async (request: FastifyRequest) => {
+    const key = bearer(request);
+    if (key === null) throw new AppError('ERR_INGEST_KEY_MISSING', 'send the ingest key as "Authorization: Bearer <key>"');
+    const given = Buffer.from(key);
+    const index = ingestKeys.findIndex((k) => k.length === given.length && timingSafeEqual(k, given));
+    if (index < 0) throw new AppError('ERR_INGEST_KEY_INVALID', 'the ingest key is not valid');
+    request.ingestKeyId = `key${index}`;
+  });
+
+  app.decorate('authorizeChannel', (request: FastifyRequest, action: Action, channel: string) => {
+    const identity = request.identity;
+    if (!identity) throw new AppError('ERR_AUTH_TOKEN_MISSING');
+    const decision = authorize(identity, action, channel, { isTenantSuspended: (t) => access.isTenantSuspended(t) });
+    if (decision.allowed) return decision.channel;
+    if (decision.reason === 'invalid_channel') throw new AppError('ERR_INVALID_CHANNEL', decision.message, { reason: decision.reason });
+    throw new AppError('ERR_FORBIDDEN', decision.message, { reason: decision.reason });
+  });
+});
+
+function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { TokenResponse } from '@neo/contracts';
+import type { Config } from '../config';
+import { AppError } from '../errors';
+import { signHs256, nowSeconds } from '../auth/jwt';
+
+/**
+ * Centrifugo tokens. Connection tokens carry `info` for presence; subscription tokens are signed only
+ * after THE policy allowed the caller this exact channel (see docs/adr/0001-subscription-tokens.md).
+ */
+export const realtimeRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {
+  const { tokenSecret, connectionTokenTtl, subscriptionTokenTtl } = config.centrifugo;
+
+  app.post('/v1/realtime/connection-token', { schema: { tags: ['realtime'], summary: 'Centrifugo connection token for the caller' }, preHandler: app.authenticate }, async (request): Promise<TokenResponse> => {
+    const identity = request.identity!;
+    if (identity.tenantId && app.access.isTenantSuspended(identity.tenantId)) {
+      throw new AppError('ERR_FORBIDDEN', 'access to this tenant is suspended', { reason: 'tenant_suspended' });
+    }
+    const now = nowSeconds();
+    const token = signHs256({ sub: identity.sub, iat: now, exp: now + connectionTokenTtl, info: { name: identity.name, tenantId: identity.tenantId } }, tokenSecret);
+    return { token, expiresIn: connectionTokenTtl };
+  });
+
+  app.post(
+    '/v1/realtime/subscription-token',
+    { schema: { tags: ['realtime'], summary: 'Centrifugo subscription token for one channel, after the policy check', body: z.strictObject({ channel: z.string().max(256) }) },
+      preHandler: app.authenticate },
+    async (request): Promise<TokenResponse> => {
+      const channel = app.authorizeChannel(request, 'subscribe', request.body.channel);
+      const now = nowSeconds();
+      const token = signHs256({ sub: request.identity!.sub, channel: channel.name, iat: now, exp: now + subscriptionTokenTtl }, tokenSecret);
+      return { token, expiresIn: subscriptionTokenTtl };
+    },
+  );
+};

@@ -1,0 +1,237 @@
+import { z } from 'zod';
+import { TENANT_ID_REGEX_SOURCE } from './tenant';
+import type { TenantTopic, AdminTopic } from './channels';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const logLines = z.array(z.string().max(4000)).max(200);
+const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as MXN');
+const money = z.number().finite().nonnegative().max(1e12);
+const percent = z.number().finite().min(0).max(100);
+
+export const INSTANCE_TYPES = ['odoo', 'netbox', 'wazuh'] as const;
+export const instanceTypeSchema = z.enum(INSTANCE_TYPES);
+export type InstanceType = z.infer<typeof instanceTypeSchema>;
+
+export const DEPLOYMENT_STATUSES = ['starting', 'in_progress', 'completed', 'failed'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'offline'] as const;
+export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
+
+export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+const deploymentId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" or "-", at most 100');
+
+/** Every event type, its `data` schema and the topic whose channel carries it. */
+export const eventRegistry = {
+  deployment_start: {
+    topic: 'deployments',
+    data: z.strictObject({
+      deploymentId,
+      instanceType: instanceTypeSchema,
+      instanceName: text(100).optional(),
+      /** The named steps the deployment will go through, in order. */
+      steps: z.array(text(200)).max(50).optional(),
+      currentStep: text(200).optional(),
+      logs: logLines.optional(),
+    }),
+  },
+  deployment_progress: {
+    topic: 'deployments',
+    data: z.strictObject({
+      deploymentId,
+      progress: percent,
+      currentStep: text(200),
+      logs: logLines.optional(),
+    }),
+  },
+  deployment_complete: {
+    topic: 'deployments',
+    data: z.strictObject({
+      deploymentId,
+      instanceUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+      logs: logLines.optional(),
+    }),
+  },
+  deployment_error: {
+    topic: 'deployments',
+    data: z.strictObject({
+      deploymentId,
+      error: text(2000),
+      currentStep: text(200).optional(),
+      logs: logLines.optional(),
+    }),
+  },
+  billing_invoice: {
+    topic: 'billing',
+    data: z.strictObject({
+      invoiceId: text(100),
+      amount: money,
+      currency,
+      status: z.enum(['pending', 'paid', 'overdue', 'cancelled']).default('pending'),
+      dueDate: z.iso.date().optional(),
+      message: text(500).optional(),
+    }),
+  },
+  billing_payment: {
+    topic: 'billing',
+    data: z.strictObject({
+      paymentId: text(100),
+      invoiceId: text(100).optional(),
+      status: z.enum(['approved', 'rejected']),
+      amount: money.optional(),
+      currency: currency.optional(),
+      reason: text(500).optional(),
+      message: text(500).optional(),
+    }),
+  },
+  billing_plan_change: {
+    topic: 'billing',
+    data: z.strictObject({
+      fromPlan: text(100).optional(),
+      toPlan: text(100),
+      message: text(500).optional(),
+    }),
+  },
+  billing_usage_alert: {
+    topic: 'billing',
+    data: z.strictObject({
+      resource: text(100),
+      usage: z.number().finite().nonnegative(),
+      limit: z.number().finite().positive(),
+      /** Billing period the sample belongs to, `YYYY-MM`. */
+      period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM').optional(),
+      message: text(500).optional(),
+    }),
+  },
+  billing_subscription: {
+    topic: 'billing',
+    data: z.strictObject({
+      status: z.enum(['active', 'trialing', 'past_due', 'cancelled']),
+      planName: text(100).optional(),
+      message: text(500).optional(),
+    }),
+  },
+  metrics_update: {
+    topic: 'metrics',
+    data: z.strictObject({
+      /** Which machine or instance the figures describe; absent for the platform host. */
+      instanceId: text(100).optional(),
+      cpu: percent,
+      memory: percent,
+      disk: percent,
+      /** Bytes per second. */
+      networkIn: z.number().finite().nonnegative(),
+      /** Bytes per second. */
+      networkOut: z.number().finite().nonnegative(),
+      activeInstances: z.number().int().nonnegative().optional(),
+      /** Seconds. */
+      uptime: z.number().finite().nonnegative(),
+    }),
+  },
+  alert: {
+    topic: 'alerts',
+    data: z.strictObject({
+      alertId: text(100).optional(),
+      rule: text(100),
+      severity: z.enum(ALERT_SEVERITIES),
+      state: z.enum(['open', 'updated', 'resolved']).default('open'),
+      message: text(500),
+      value: z.number().finite().optional(),
+      threshold: z.number().finite().optional(),
+    }),
+  },
+  presence_update: {
+    topic: 'presence',
+    data: z.strictObject({
+      userId: text(200),
+      userName: text(200),
+      status: z.enum(PRESENCE_STATUSES),
+      currentPage: z.string().max(200).optional(),
+      lastSeen: z.iso.datetime({ offset: true }),
+    }),
+  },
+} as const satisfies Record<string, { topic: TenantTopic | AdminTopic; data: z.ZodType }>;
+
+export type EventRegistry = typeof eventRegistry;
+export type EventType = keyof EventRegistry;
+export const EVENT_TYPES = Object.keys(eventRegistry) as EventType[];
+
+/** What a producer sends as `data` (defaults not yet applied). */
+export type EventDataInput<T extends EventType> = z.input<EventRegistry[T]['data']>;
+/** `data` after validation. */
+export type EventData<T extends EventType> = z.output<EventRegistry[T]['data']>;
+
+/** Types that may be published without a tenant (they go to `admin:*`). */
+const ADMIN_CAPABLE: ReadonlySet<EventType> = new Set<EventType>(['metrics_update', 'alert']);
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && Object.hasOwn(eventRegistry, value);
+}
+
+export function topicOf(type: EventType): TenantTopic | AdminTopic {
+  return eventRegistry[type].topic;
+}
+
+/** The channel an event of `type` for `tenantId` goes to, or null when the pair is not allowed. */
+export function channelOf(type: EventType, tenantId: string | undefined): string | null {
+  if (tenantId === undefined) return ADMIN_CAPABLE.has(type) ? `admin:${topicOf(type)}` : null;
+  return `${topicOf(type)}:${tenantId}`;
+}
+
+const uuid = z.uuid();
+const tenantIdSchema = z.string().regex(new RegExp(TENANT_ID_REGEX_SOURCE), 'lower-case letters, digits and "-", 1–63 characters');
+
+/** One event as a producer sends it to `POST /v1/events`. `id` and `timestamp` are filled in when absent. */
+export const ingestEventSchema = z
+  .strictObject({
+    id: uuid.optional(),
+    type: z.string().min(1).max(64),
+    tenantId: tenantIdSchema.optional(),
+    data: z.unknown(),
+    timestamp: z.iso.datetime({ offset: true }).optional(),
+  })
+  .superRefine((event, ctx) => {
+    if (!isEventType(event.type)) {
+      ctx.addIssue({ code: 'custom', path: ['type'], message: `unknown event type; one of ${EVENT_TYPES.join(', ')}` });
+      return;
+    }
+    if (channelOf(event.type, event.tenantId) === null) {
+      ctx.addIssue({ code: 'custom', path: ['tenantId'], message: `required for ${event.type}` });
+    }
+    const parsed = eventRegistry[event.type].data.safeParse(event.data);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['data', ...issue.path] } as never);
+    }
+  });
+
+/** Most events one request may carry. */
+export const MAX_BATCH_EVENTS = 500;
+
+export const ingestBodySchema = z.union([
+  z.strictObject({ events: z.array(z.unknown()).min(1).max(MAX_BATCH_EVENTS) }),
+  z.record(z.string(), z.unknown()),
+]);
+
+/** The envelope of every publication and every stored event. */
+export interface EventEnvelope<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  tenantId?: string;
+  data: EventData<T>;
+  /** ISO 8601, set by the producer or the service. */
+  timestamp: string;
+  /**
+   * Position of the event in its channel's durable stream, assigned by the relay in publish order.
+   * Clients use it to order and de-duplicate, and to ask the history API for what they missed.
+   */
+  seq?: number;
+}
+
+export type AnyEventEnvelope = { [T in EventType]: EventEnvelope<T> }[EventType];
+
+/** Validates one event's `data` against the registry, returning the parsed data with defaults. */
+export function parseEventData<T extends EventType>(type: T, data: unknown): EventData<T> {
+  return eventRegistry[type].data.parse(data) as EventData<T>;
+}

@@ -1,0 +1,112 @@
+import { parseChannel, type ParsedChannel, type TenantTopic } from './channels';
+import { TENANT_ID_PATTERN } from './tenant';
+
+/** Who is asking: the claims of a verified platform token, after the service's current access overrides. */
+export interface Identity {
+  /** User id (`sub`). */
+  sub: string;
+  name: string;
+  /** The user's tenant; platform operators may have none. */
+  tenantId: string | null;
+  roles: readonly string[];
+  permissions: readonly string[];
+}
+
+export const ADMIN_ROLE = 'admin';
+
+export const PERMISSIONS = [
+  'deploy:read',
+  'deploy:write',
+  'billing:read',
+  'metrics:read',
+  'alerts:read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** The permission each topic needs; `null` means membership of the tenant is enough. */
+export const TOPIC_PERMISSION: Readonly<Record<TenantTopic, Permission | null>> = {
+  deployments: 'deploy:read',
+  billing: 'billing:read',
+  metrics: 'metrics:read',
+  alerts: 'alerts:read',
+  presence: null,
+};
+
+/**
+ * What a caller wants to do with a channel:
+ * - `subscribe`: receive it live (subscription tokens);
+ * - `read`: read its stored state or history over HTTP (read routes, history);
+ * - `write`: act on it as a user (start a deployment, set one's own presence, mark notifications read).
+ */
+export type Action = 'subscribe' | 'read' | 'write';
+
+export type DenialReason =
+  | 'invalid_channel'
+  | 'not_tenant_member'
+  | 'missing_permission'
+  | 'admin_only'
+  | 'tenant_suspended';
+
+export type Decision =
+  | { allowed: true; channel: ParsedChannel }
+  | { allowed: false; reason: DenialReason; message: string };
+
+/** Extra facts the policy needs that are not in the token. */
+export interface PolicyContext {
+  /** Tenants whose access is suspended by an operator. */
+  isTenantSuspended?: (tenantId: string) => boolean;
+}
+
+/** The permission that `write` needs per topic (presence: only membership; one may set one's own status). */
+const WRITE_PERMISSION: Readonly<Record<TenantTopic, Permission | null>> = {
+  deployments: 'deploy:write',
+  billing: 'billing:read',
+  metrics: null,
+  alerts: null,
+  presence: null,
+};
+
+export function isAdmin(identity: Identity): boolean {
+  return identity.roles.includes(ADMIN_ROLE);
+}
+
+/**
+ * THE policy: the one function that decides whether `identity` may do `action` on `channel`.
+ * Every door (subscription tokens, read routes, history, presence, anything added later) calls it.
+ * Denial messages never say whether another tenant exists.
+ */
+export function authorize(identity: Identity, action: Action, channel: string, ctx: PolicyContext = {}): Decision {
+  const parsed = parseChannel(channel);
+  if (!parsed.ok) return deny('invalid_channel', `invalid channel: ${parsed.message}`);
+  const ch = parsed.channel;
+  if (isAdmin(identity)) {
+    // Operators read everything, but they are not members who act inside a tenant's streams.
+    if (action === 'write' && ch.kind === 'tenant' && ch.topic !== 'deployments') {
+      return deny('not_tenant_member', 'operators do not act as tenant members here');
+    }
+    return { allowed: true, channel: ch };
+  }
+  if (ch.kind === 'admin') return deny('admin_only', 'this channel is for platform operators');
+  if (identity.tenantId === null || identity.tenantId !== ch.tenantId || !TENANT_ID_PATTERN.test(identity.tenantId)) {
+    return deny('not_tenant_member', 'not a member of this tenant');
+  }
+  if (ctx.isTenantSuspended?.(ch.tenantId)) return deny('tenant_suspended', 'access to this tenant is suspended');
+  const needed = action === 'write' ? WRITE_PERMISSION[ch.topic] : TOPIC_PERMISSION[ch.topic];
+  if (needed !== null && !identity.permissions.includes(needed)) {
+    return deny('missing_permission', `missing permission ${needed}`);
+  }
+  return { allowed: true, channel: ch };
+}
+
+/** The channels `identity` may subscribe to among the tenant's topics and the admin channels. */
+export function subscribableChannels(identity: Identity, ctx: PolicyContext = {}): string[] {
+  const candidates: string[] = isAdmin(identity) ? ['admin:metrics', 'admin:alerts'] : [];
+  if (identity.tenantId !== null && TENANT_ID_PATTERN.test(identity.tenantId)) {
+    for (const topic of Object.keys(TOPIC_PERMISSION) as TenantTopic[]) candidates.push(`${topic}:${identity.tenantId}`);
+  }
+  return candidates.filter((ch) => authorize(identity, 'subscribe', ch, ctx).allowed);
+}
+
+function deny(reason: DenialReason, message: string): Decision {
+  return { allowed: false, reason, message };
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { authorize, subscribableChannels, type Action, type Identity } from '@neo/contracts';
+
+const ALL = ['deploy:read', 'deploy:write', 'billing:read', 'metrics:read', 'alerts:read'];
+const ana: Identity = { sub: 'u-ana', name: 'Ana', tenantId: 'acme', roles: ['owner'], permissions: ALL };
+const luis: Identity = { sub: 'u-luis', name: 'Luis', tenantId: 'acme', roles: ['member'], permissions: ['deploy:read'] };
+const admin: Identity = { sub: 'u-admin', name: 'Op', tenantId: null, roles: ['admin'], permissions: [] };
+const orphan: Identity = { sub: 'u-x', name: 'X', tenantId: null, roles: [], permissions: ALL };
+
+type Row = [string, Identity, Action, string, boolean, string?];
+const table: Row[] = [
+  ['member reads own deployments', ana, 'subscribe', 'deployments:acme', true],
+  ['member reads another tenant', ana, 'subscribe', 'deployments:globex', false, 'not_tenant_member'],
+  ['member reads another tenant history', ana, 'read', 'billing:globex', false, 'not_tenant_member'],
+  ['member without billing:read', luis, 'subscribe', 'billing:acme', false, 'missing_permission'],
+  ['member without metrics:read', luis, 'read', 'metrics:acme', false, 'missing_permission'],
+  ['member without alerts:read', luis, 'subscribe', 'alerts:acme', false, 'missing_permission'],
+  ['member with deploy:read', luis, 'subscribe', 'deployments:acme', true],
+  ['member without deploy:write cannot start deployments', luis, 'write', 'deployments:acme', false, 'missing_permission'],
+  ['member with deploy:write starts deployments', ana, 'write', 'deployments:acme', true],
+  ['presence needs only membership', luis, 'subscribe', 'presence:acme', true],
+  ['presence of another tenant', luis, 'subscribe', 'presence:globex', false, 'not_tenant_member'],
+  ['non-admin on admin:metrics', ana, 'subscribe', 'admin:metrics', false, 'admin_only'],
+  ['non-admin on admin:alerts', ana, 'read', 'admin:alerts', false, 'admin_only'],
+  ['admin on admin:metrics', admin, 'subscribe', 'admin:metrics', true],
+  ['admin reads any tenant', admin, 'read', 'billing:globex', true],
+  ['user with no tenant', orphan, 'subscribe', 'deployments:acme', false, 'not_tenant_member'],
+  ['malformed channel', ana, 'subscribe', 'deployments:acme:x', false, 'invalid_channel'],
+  ['case trick', ana, 'subscribe', 'Deployments:acme', false, 'invalid_channel'],
+];
+
+describe('authorize (the one policy)', () => {
+  it.each(table)('%s', (_label, identity, action, channel, allowed, reason) => {
+    const decision = authorize(identity, action, channel);
+    expect(decision.allowed).toBe(allowed);
+    if (!decision.allowed) expect(decision.reason).toBe(reason);
+  });
+
+  it('refuses members of a suspended tenant, but not operators', () => {
+    const ctx = { isTenantSuspended: (t: string) => t === 'acme' };
+    expect(authorize(ana, 'subscribe', 'deployments:acme', ctx)).toMatchObject({ allowed: false, reason: 'tenant_suspended' });
+    expect(authorize(admin, 'read', 'deployments:acme', ctx).allowed).toBe(true);
+  });
+
+  it('denial messages do not reveal whether another tenant exists', () => {
+    const existing = authorize(ana, 'subscribe', 'deployments:globex');
+    const missing = authorize(ana, 'subscribe', 'deployments:no-such-tenant');
+    expect(existing).toEqual(missing);
+  });
+
+  it('lists what an identity may subscribe to', () => {
+    expect(subscribableChannels(luis)).toEqual(['deployments:acme', 'presence:acme']);
+    expect(subscribableChannels(admin)).toEqual(['admin:metrics', 'admin:alerts']);
+  });
+});

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// `npm test`: sets up what the tests need (dependencies, Centrifugo, Chromium, builds), then runs the
+// three tiers (unit, integration, e2e) one after another and prints each tier's result.
+// Under CI=true a missing service or tool fails the run instead of skipping.
+import { readFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { ensureDependencies } from './lib/deps.mjs';
+import { provisionCentrifugo } from './lib/centrifugo.mjs';
+import { ensureChromium } from './lib/chromium.mjs';
+import { buildAll } from './lib/build.mjs';
+import { ROOT } from './lib/paths.mjs';
+import { checkLocalServices } from './lib/services.mjs';
+
+const CI = process.env.CI === 'true';
+const args = process.argv.slice(2);
+const only = args.filter((a) => !a.startsWith('-'));
+const tiers = only.length > 0 ? only : ['unit', 'integration', 'e2e'];
+
+await ensureDependencies();
+process.env.CENTRIFUGO_BIN = await provisionCentrifugo();
+const chromium = await ensureChromium();
+if (chromium) process.env.CHROMIUM_PATH = chromium;
+else if (CI) {
+  console.error('npm test: Chromium is required under CI=true');
+  process.exit(1);
+}
+await checkLocalServices({ ci: CI });
+if (tiers.includes('e2e') || tiers.includes('integration')) await buildAll();
+
+const resultsDir = path.join(ROOT, 'test-results');
+mkdirSync(resultsDir, { recursive: true });
+
+/** Runs one tier with vitest; returns its counts from the JSON report. */
+function runTier(tier) {
+  return new Promise((resolve) => {
+    const out = path.join(resultsDir, `${tier}.json`);
+    const child = spawn(path.join(ROOT, 'node_modules/.bin/vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: process.env,
+    });
+    child.on('exit', (code) => {
+      let counts = { passed: 0, failed: 0, skipped: 0 };
+      try {
+        const report = JSON.parse(readFileSync(out, 'utf8'));
+        counts = { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + (report.numTodoTests ?? 0) };
+        if (report.numFailedTestSuites > 0 && counts.failed === 0) counts.failed = report.numFailedTestSuites;
+      } catch {
+        counts.failed = Math.max(1, counts.failed);
+      }
+      resolve({ tier, code: code ?? 1, ...counts });
+    });
+  });
+}
+
+const results = [];
+for (const tier of tiers) {
+  console.log(`\n━━━ ${tier} tests ━━━`);
+  results.push(await runTier(tier));
+}
+console.log('\n━━━ summary ━━━');
+for (const r of results) console.log(`${r.tier.padEnd(12)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.code !== 0 ? '  (FAILED)' : ''}`);
+const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+const failed = results.some((r) => r.code !== 0) ? Math.max(1, total.failed) : total.failed;
+console.log(`tests: ${total.passed} passed, ${failed} failed, ${total.skipped} skipped`);
+process.exit(results.some((r) => r.code !== 0) ? 1 : 0);
