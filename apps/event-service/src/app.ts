@@ -35,6 +35,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  // The API speaks JSON only; anything else is a 415 problem, not a string handed to a route.
+  app.removeContentTypeParser('text/plain');
   app.decorate('config', config);
   registerErrorHandling(app);
 

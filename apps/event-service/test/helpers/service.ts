@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import type { TestCentrifugo } from './centrifugo';
+
+export interface TestService {
+  url: string;
+  app: FastifyInstance;
+  config: Config;
+  ingestKey: string;
+  stop(): Promise<void>;
+}
+
+/** Test configuration: fresh secrets, pointed at `centrifugo` (or at nothing, for inject-only tests). */
+export function testConfig(centrifugo?: Pick<TestCentrifugo, 'url' | 'apiKey' | 'tokenSecret'>, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    AUTH_JWT_SECRET: `test-${randomBytes(24).toString('hex')}`,
+    INGEST_API_KEYS: `test-ingest-${randomBytes(12).toString('hex')}`,
+    CENTRIFUGO_URL: centrifugo?.url ?? 'http://127.0.0.1:9',
+    CENTRIFUGO_API_KEY: centrifugo?.apiKey ?? 'test-unused',
+    CENTRIFUGO_TOKEN_SECRET: centrifugo?.tokenSecret ?? 'test-unused-token-secret',
+    ...env,
+  });
+}
+
+/** The event service in this process, listening on a free port. */
+export async function startTestService(centrifugo: TestCentrifugo, env: Record<string, string> = {}): Promise<TestService> {
+  const config = testConfig(centrifugo, env);
+  const app = await buildApp(config, { logger: false });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url: address, app, config, ingestKey: config.ingestKeys[0]!, stop: () => app.close() };
+}
