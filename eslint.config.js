@@ -13,6 +13,8 @@ export default tseslint.config(
   {
     files: ['**/*.vue'],
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] } },
+    // Nuxt auto-imports (computed, useT, …) are globals ESLint cannot see; vue-tsc checks undefined names.
+    rules: { 'no-undef': 'off' },
   },
   {
     languageOptions: { globals: { ...globals.node, ...globals.browser } },

@@ -1,0 +1,36 @@
+/**
+ * The tenant and admin portal. Real-time parts (client plugin, composables, components, i18n) come
+ * from the @neo/nuxt-realtime layer; this app holds pages and the UI toolkit's settings.
+ */
+export default defineNuxtConfig({
+  extends: ['@neo/nuxt-realtime'],
+  modules: ['@nuxt/ui'],
+
+  // An SPA: the platform token lives in the browser, so a server render could show nothing private.
+  ssr: false,
+
+  devtools: { enabled: false },
+  telemetry: false,
+  compatibilityDate: '2025-07-15',
+
+  css: ['~/assets/css/main.css'],
+
+  app: {
+    head: {
+      title: 'NEO_STACK Realtime',
+      // The shell's language before any script runs; the layer's locale plugin takes over from there.
+      htmlAttrs: { lang: 'es-MX' },
+      meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }],
+    },
+  },
+
+  // Fully offline (see TOOLCHAIN.md): without `fonts: false` the build tries remote font providers
+  // and hangs behind a firewall; icons are served from the installed collections, never the API.
+  ui: { fonts: false },
+  icon: {
+    provider: 'server',
+    fallbackToApi: false,
+    serverBundle: { collections: ['heroicons', 'lucide'] },
+    clientBundle: { scan: true },
+  },
+});

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { provisionCentrifugo } from '../../../../scripts/lib/centrifugo.mjs';
+import { buildAll } from '../../../../scripts/lib/build.mjs';
+import { devSecret } from '../../../../scripts/lib/secrets.mjs';
+import { startSystem } from '../../../../scripts/lib/system.mjs';
+import { freePort } from '../../../../scripts/lib/proc.mjs';
+import { CHROMIUM_PATH } from '../../../../scripts/lib/chromium.mjs';
+
+export interface E2eSystem {
+  portalUrl: string;
+  serviceUrl: string;
+  centrifugoUrl: string;
+  ingestKey: string;
+  browser: Browser;
+  /** Posts events with the ingest key, as an internal service would. */
+  ingest(body: unknown): Promise<{ status: number; body: { accepted: Array<{ id: string; channel: string }> } }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system exactly as `npm start` runs it (same start code), on free ports with fresh secrets and
+ * a temp PGlite, plus a headless Debian Chromium driven by playwright-core.
+ */
+export async function startE2eSystem(): Promise<E2eSystem> {
+  await buildAll({ log: () => {} });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'neo-e2e-'));
+  const secrets = { AUTH_JWT_SECRET: devSecret(), INGEST_API_KEYS: devSecret(), CENTRIFUGO_API_KEY: devSecret(), CENTRIFUGO_TOKEN_SECRET: devSecret() };
+  const ports = { centrifugo: await freePort(), service: await freePort(), portal: await freePort() };
+  const system = await startSystem({ centrifugoBin: process.env.CENTRIFUGO_BIN ?? (await provisionCentrifugo()), dataDir, secrets, ports, quiet: true, env: { LOG_LEVEL: 'warn' } });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const serviceUrl = `http://127.0.0.1:${ports.service}`;
+  return {
+    portalUrl: `http://localhost:${ports.portal}`,
+    serviceUrl,
+    centrifugoUrl: `http://127.0.0.1:${ports.centrifugo}`,
+    ingestKey: secrets.INGEST_API_KEYS,
+    browser,
+    async ingest(body) {
+      const res = await fetch(`${serviceUrl}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.INGEST_API_KEYS}` }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() };
+    },
+    async stop() {
+      await browser.close().catch(() => {});
+      await system.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
