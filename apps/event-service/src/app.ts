@@ -6,23 +6,35 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fa
 import type { Config } from './config';
 import { registerErrorHandling } from './plugins/errors';
 import { authPlugin } from './plugins/auth';
+import { rateLimitPlugin } from './plugins/rate-limit';
 import { healthRoutes } from './routes/health';
 import { authRoutes } from './routes/auth';
 import { realtimeRoutes } from './routes/realtime';
+import { adminRoutes } from './routes/admin';
 import { eventRoutes } from './routes/events';
 import { CentrifugoClient } from './centrifugo/client';
-import { DirectSink } from './pipeline/direct-sink';
+import { DurableSink } from './pipeline/durable-sink';
+import { Relay } from './pipeline/relay';
+import { openDatabase, type Database } from './store/database';
+import { deleteExpiredEvents } from './store/event-store';
+import { historyRoutes } from './routes/history';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     centrifugo: CentrifugoClient;
+    database: Database;
+    relay: Relay;
   }
 }
 
 export interface AppOptions {
   /** Fastify's logger; `false` in tests. Default: pino at `config.logLevel`. */
   logger?: boolean | { level: string };
+  /** An open database to use (tests); by default one is opened from the config and closed with the app. */
+  database?: Database;
+  /** Start the outbox relay. Default true. */
+  relay?: boolean;
 }
 
 /** Builds the event service from its plugins. `server.ts` only listens. */
@@ -63,6 +75,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
+  app.decorate('database', database);
+  const relay = new Relay(database, centrifugo, {
+    onError: (err) => app.log.warn({ err: (err as Error).message }, 'relay: publish failed; retrying'),
+  });
+  app.decorate('relay', relay);
+
+  await app.register(rateLimitPlugin, { config });
   await app.register(authPlugin, { config });
   let draining = false;
   app.decorate('startDraining', () => {
@@ -70,11 +90,35 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(healthRoutes, {
     isDraining: () => draining,
-    checks: [{ name: 'centrifugo', check: async () => void (await centrifugo.info()) }],
+    checks: [
+      { name: 'database', check: () => database.ping() },
+      { name: 'centrifugo', check: async () => void (await centrifugo.info()) },
+    ],
   });
   await app.register(authRoutes, { config });
   await app.register(realtimeRoutes, { config });
-  await app.register(eventRoutes, { sink: new DirectSink(centrifugo) });
+  await app.register(adminRoutes, { config });
+  await app.register(eventRoutes, { sink: new DurableSink(database, relay) });
+  await app.register(historyRoutes, { database, centrifugo });
+
+  const retention = setInterval(() => {
+    const cutoff = new Date(Date.now() - config.retentionDays * 86_400_000);
+    deleteExpiredEvents(database, cutoff).then(
+      (n) => n > 0 && app.log.info({ deleted: n }, 'retention: deleted expired events'),
+      (err) => app.log.warn({ err: (err as Error).message }, 'retention cleanup failed'),
+    );
+  }, 3_600_000);
+  retention.unref();
+
+  if (options.relay !== false) app.addHook('onReady', () => relay.start());
+  app.addHook('preClose', async () => {
+    clearInterval(retention);
+    // Publish what was acknowledged before going away (bounded), then stop the relay.
+    await relay.stop({ drain: true, timeoutMs: 5_000 });
+  });
+  app.addHook('onClose', async () => {
+    if (!options.database) await database.close();
+  });
   return app;
 }
 

@@ -37,6 +37,9 @@ const envSchema = z.object({
   PLATFORM_TOKEN_TTL: seconds.default(8 * 3600),
   BODY_LIMIT: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
   DEMO_LOGIN: z.enum(['on', 'off']).optional(),
+  RATE_LIMIT_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  RATE_LIMIT_INGEST_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 export interface Config {
@@ -70,6 +73,15 @@ export interface Config {
   /** Largest request body accepted, bytes. Default 1 MiB. */
   readonly bodyLimit: number;
   readonly demoLogin: boolean;
+  /** Abuse limits, per service instance (in-memory token buckets). */
+  readonly rateLimits: {
+    /** Token-route requests per identity (`sub`) per minute. Default 600. */
+    readonly tokensPerMinute: number;
+    /** `POST /v1/events` requests per ingest key per second. Default 5000. */
+    readonly ingestPerSecond: number;
+  };
+  /** Days stored events are kept for the history API. Default 30. */
+  readonly retentionDays: number;
 }
 
 /** A configuration error; its message is one line that names the variable. */
@@ -128,6 +140,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS.length > 0 ? e.CORS_ORIGINS : production ? [] : ['http://localhost:3000', 'http://127.0.0.1:3000'],
     bodyLimit: e.BODY_LIMIT,
     demoLogin,
+    rateLimits: { tokensPerMinute: e.RATE_LIMIT_TOKENS_PER_MINUTE, ingestPerSecond: e.RATE_LIMIT_INGEST_PER_SECOND },
+    retentionDays: e.RETENTION_DAYS,
   };
   return deepFreeze(config);
 }

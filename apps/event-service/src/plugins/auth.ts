@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { authorize, type Action, type Identity, type ParsedChannel } from '@neo/contracts';
+import { authorize, isAdmin, type Action, type Identity, type ParsedChannel } from '@neo/contracts';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import { PlatformTokenVerifier } from '../auth/verifier';
@@ -15,6 +15,8 @@ declare module 'fastify' {
     authenticate: (request: FastifyRequest) => Promise<void>;
     /** preHandler: checks the ingest key of an internal service. */
     requireIngestKey: (request: FastifyRequest) => Promise<void>;
+    /** preHandler after `authenticate`: the caller must be a platform operator (role `admin`). */
+    requireAdmin: (request: FastifyRequest) => Promise<void>;
     /** Runs THE policy for the caller; throws a 400/403 problem when it refuses. */
     authorizeChannel: (request: FastifyRequest, action: Action, channel: string) => ParsedChannel;
   }
@@ -53,6 +55,13 @@ export const authPlugin = fp<{ config: Config }>(async (app, { config }) => {
     const index = ingestKeys.findIndex((k) => k.length === given.length && timingSafeEqual(k, given));
     if (index < 0) throw new AppError('ERR_INGEST_KEY_INVALID', 'the ingest key is not valid');
     request.ingestKeyId = `key${index}`;
+    // Counted after the key is known to be valid: invalid keys must not fill the limiter's memory.
+    app.checkRateLimit('ingest', request.ingestKeyId);
+  });
+
+  app.decorate('requireAdmin', async (request: FastifyRequest) => {
+    if (!request.identity) throw new AppError('ERR_AUTH_TOKEN_MISSING');
+    if (!isAdmin(request.identity)) throw new AppError('ERR_FORBIDDEN', 'this route is for platform operators', { reason: 'admin_only' });
   });
 
   app.decorate('authorizeChannel', (request: FastifyRequest, action: Action, channel: string) => {
@@ -63,7 +72,7 @@ export const authPlugin = fp<{ config: Config }>(async (app, { config }) => {
     if (decision.reason === 'invalid_channel') throw new AppError('ERR_INVALID_CHANNEL', decision.message, { reason: decision.reason });
     throw new AppError('ERR_FORBIDDEN', decision.message, { reason: decision.reason });
   });
-});
+}, { name: 'neo-auth', dependencies: ['neo-rate-limit'] });
 
 function bearer(request: FastifyRequest): string | null {
   const header = request.headers.authorization;

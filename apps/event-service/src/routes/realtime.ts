@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { TokenResponse } from '@neo/contracts';
 import type { Config } from '../config';
@@ -8,27 +9,40 @@ import { signHs256, nowSeconds } from '../auth/jwt';
 /**
  * Centrifugo tokens. Connection tokens carry `info` for presence; subscription tokens are signed only
  * after THE policy allowed the caller this exact channel (see docs/adr/0001-subscription-tokens.md).
+ * Both are rate limited per identity: the SDK asks again on every reconnect, so a broken client loop
+ * would otherwise turn into a token flood.
  */
 export const realtimeRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {
   const { tokenSecret, connectionTokenTtl, subscriptionTokenTtl } = config.centrifugo;
+  const limitPerIdentity = async (request: FastifyRequest) => app.checkRateLimit('tokens', request.identity!.sub);
 
-  app.post('/v1/realtime/connection-token', { schema: { tags: ['realtime'], summary: 'Centrifugo connection token for the caller' }, preHandler: app.authenticate }, async (request): Promise<TokenResponse> => {
-    const identity = request.identity!;
-    if (identity.tenantId && app.access.isTenantSuspended(identity.tenantId)) {
-      throw new AppError('ERR_FORBIDDEN', 'access to this tenant is suspended', { reason: 'tenant_suspended' });
-    }
-    const now = nowSeconds();
-    const token = signHs256({ sub: identity.sub, iat: now, exp: now + connectionTokenTtl, info: { name: identity.name, tenantId: identity.tenantId } }, tokenSecret);
-    return { token, expiresIn: connectionTokenTtl };
-  });
+  app.post(
+    '/v1/realtime/connection-token',
+    { schema: { tags: ['realtime'], summary: 'Centrifugo connection token for the caller', security: [{ bearer: [] }] }, preHandler: [app.authenticate, limitPerIdentity] },
+    async (request): Promise<TokenResponse> => {
+      const identity = request.identity!;
+      if (identity.tenantId && app.access.isTenantSuspended(identity.tenantId)) {
+        throw new AppError('ERR_FORBIDDEN', 'access to this tenant is suspended', { reason: 'tenant_suspended' });
+      }
+      // Remembered so that a later suspension or permission change can reach this user's connections.
+      app.access.rememberUser(identity);
+      const now = nowSeconds();
+      const token = signHs256({ sub: identity.sub, iat: now, exp: now + connectionTokenTtl, info: { name: identity.name, tenantId: identity.tenantId } }, tokenSecret);
+      return { token, expiresIn: connectionTokenTtl };
+    },
+  );
 
   app.post(
     '/v1/realtime/subscription-token',
-    { schema: { tags: ['realtime'], summary: 'Centrifugo subscription token for one channel, after the policy check', body: z.strictObject({ channel: z.string().max(256) }) },
-      preHandler: app.authenticate },
+    {
+      schema: { tags: ['realtime'], summary: 'Centrifugo subscription token for one channel, after the policy check', body: z.strictObject({ channel: z.string().max(256) }), security: [{ bearer: [] }] },
+      preHandler: [app.authenticate, limitPerIdentity],
+    },
     async (request): Promise<TokenResponse> => {
       const channel = app.authorizeChannel(request, 'subscribe', request.body.channel);
       const now = nowSeconds();
+      // `sub` binds the token to this user's connection and `channel` to this channel: Centrifugo
+      // refuses it on any other connection or channel.
       const token = signHs256({ sub: request.identity!.sub, channel: channel.name, iat: now, exp: now + subscriptionTokenTtl }, tokenSecret);
       return { token, expiresIn: subscriptionTokenTtl };
     },

@@ -1,4 +1,4 @@
-import { Centrifuge, type CentrifugeOptions } from 'centrifuge';
+import { Centrifuge, type Options as CentrifugeOptions } from 'centrifuge';
 import WebSocket from 'ws';
 import type { LoginResponse } from '@neo/contracts';
 

@@ -12,11 +12,12 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-/** Test configuration: fresh secrets, pointed at `centrifugo` (or at nothing, for inject-only tests). */
+/** Test configuration: fresh secrets, in-memory PGlite, pointed at `centrifugo` (or at nothing, for inject-only tests). */
 export function testConfig(centrifugo?: Pick<TestCentrifugo, 'url' | 'apiKey' | 'tokenSecret'>, env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    DATA_DIR: 'memory://',
     AUTH_JWT_SECRET: `test-${randomBytes(24).toString('hex')}`,
     INGEST_API_KEYS: `test-ingest-${randomBytes(12).toString('hex')}`,
     CENTRIFUGO_URL: centrifugo?.url ?? 'http://127.0.0.1:9',

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AnyEventEnvelope, StreamPosition } from '@neo/contracts';
+import { AppError } from '../errors';
+import { eventsAfterSeq, queryHistory } from '../store/event-store';
+import { isDatabaseUnavailable, type Database } from '../store/database';
+import type { CentrifugoClient } from '../centrifugo/client';
+
+export const MAX_QUERY_LENGTH = 200;
+
+const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
+
+const historyQuery = z.strictObject({
+  channel: z.string().min(1).max(256),
+  q: z.string().max(MAX_QUERY_LENGTH, `at most ${MAX_QUERY_LENGTH} characters`).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+  /** Catch-up mode: events after this stream sequence, oldest first. */
+  afterSeq: z.coerce.number().int().min(0).optional(),
+});
+
+export interface HistoryPage {
+  items: AnyEventEnvelope[];
+  nextCursor: string | null;
+  /** The channel's Centrifugo stream position, read before the page (first page only; null if unknown). */
+  position?: StreamPosition | null;
+}
+
+const encodeCursor = (pos: number) => Buffer.from(`p:${pos}`).toString('base64url');
+function decodeCursor(cursor: string): number {
+  const m = /^p:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw new AppError('ERR_INVALID_CURSOR', 'the cursor is not one this API gave out', { errors: [{ path: 'query.cursor', message: 'malformed cursor' }] });
+  return Number(m[1]);
+}
+
+/** `GET /v1/history`: a channel's stored events, newest first, searchable, under THE policy. */
+export const historyRoutes: FastifyPluginAsyncZod<{ database: Database; centrifugo: CentrifugoClient }> = async (app, { database, centrifugo }) => {
+  app.get(
+    '/v1/history',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['history'],
+        summary: 'Stored events of one channel, newest first; full-text `q`, date range, cursor pages',
+        description: 'With `afterSeq`, returns the events after that stream sequence oldest first (what a reconnecting client missed).',
+        querystring: historyQuery,
+        security: [{ bearer: [] }],
+      },
+    },
+    async (request): Promise<HistoryPage> => {
+      const query = request.query;
+      const channel = app.authorizeChannel(request, 'read', query.channel);
+      const from = query.from ? new Date(query.from) : undefined;
+      const to = query.to ? new Date(query.to) : undefined;
+      if (from && to && from > to) throw new AppError('ERR_VALIDATION', '"from" is after "to"', { errors: [{ path: 'query.from', message: 'must not be after "to"' }] });
+      if (query.q !== undefined && query.q.trim() === '') throw new AppError('ERR_VALIDATION', '"q" is empty', { errors: [{ path: 'query.q', message: 'empty search' }] });
+      try {
+        if (query.afterSeq !== undefined) {
+          const events = await eventsAfterSeq(database, channel.name, query.afterSeq, query.limit);
+          return { items: events.map((e) => e.envelope), nextCursor: null };
+        }
+        const beforePos = query.cursor ? decodeCursor(query.cursor) : undefined;
+        const position = beforePos === undefined ? await centrifugo.position(channel.name).catch(() => null) : undefined;
+        const events = await queryHistory(database, {
+          channel: channel.name,
+          q: query.q?.trim(),
+          from: from?.toISOString(),
+          to: to?.toISOString(),
+          limit: query.limit + 1,
+          beforePos,
+        });
+        const page = events.slice(0, query.limit);
+        const nextCursor = events.length > query.limit ? encodeCursor(page[page.length - 1]!.pos) : null;
+        return { items: page.map((e) => e.envelope), nextCursor, ...(position !== undefined ? { position } : {}) };
+      } catch (err) {
+        if (isDatabaseUnavailable(err)) throw new AppError('ERR_DATABASE_UNAVAILABLE', 'the event store is unreachable', { cause: err, headers: { 'retry-after': '2' } });
+        throw err;
+      }
+    },
+  );
+};

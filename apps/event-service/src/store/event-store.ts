@@ -1,0 +1,135 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
+import type { Database, Db } from './database';
+import type { ValidatedEvent } from '../pipeline/validate';
+
+/** Postgres NOTIFY channel the relay listens on. */
+export const OUTBOX_NOTIFY = 'neo_outbox';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * Appends events and their outbox rows in the caller's transaction. An id already stored is not stored
+ * again; its first channel is returned, so a retried request gets the first answer.
+ */
+export async function appendEvents(tx: Tx, events: ValidatedEvent[], notify: boolean): Promise<{ accepted: AcceptedEvent[]; inserted: Set<string> }> {
+  const values = sql.join(
+    events.map((e) => sql`(${e.envelope.id}::uuid, ${e.envelope.type}, ${e.envelope.tenantId ?? null}, ${e.channel}, ${JSON.stringify(e.envelope.data)}::jsonb, ${e.envelope.timestamp}::timestamptz)`),
+    sql`, `,
+  );
+  const insertedRows = rowsOf<{ id: string }>(
+    await tx.execute(sql`
+      with ins as (
+        insert into events (id, type, tenant_id, channel, data, ts) values ${values}
+        on conflict (id) do nothing
+        returning pos, id, channel
+      ), ob as (
+        insert into outbox (pos, event_id, channel) select pos, id, channel from ins
+      )
+      select id from ins`),
+  );
+  const inserted = new Set(insertedRows.map((r) => r.id));
+  const channelById = new Map(events.map((e) => [e.envelope.id, e.channel]));
+  if (inserted.size < events.length) {
+    const duplicates = events.filter((e) => !inserted.has(e.envelope.id)).map((e) => e.envelope.id);
+    const existing = rowsOf<{ id: string; channel: string }>(await tx.execute(sql`select id, channel from events where id in (${sql.join(duplicates.map((id) => sql`${id}::uuid`), sql`, `)})`));
+    existing.forEach((r) => channelById.set(r.id, r.channel));
+  }
+  if (notify && inserted.size > 0) await tx.execute(sql`select pg_notify(${OUTBOX_NOTIFY}, '')`);
+  return { accepted: events.map((e) => ({ id: e.envelope.id, channel: channelById.get(e.envelope.id)! })), inserted };
+}
+
+export interface StoredEvent {
+  pos: number;
+  seq: number | null;
+  envelope: AnyEventEnvelope;
+}
+
+interface EventRow {
+  pos: number | string;
+  id: string;
+  type: string;
+  tenant_id: string | null;
+  data: unknown;
+  ts: string | Date;
+  seq: number | string | null;
+}
+
+export function toStoredEvent(r: EventRow): StoredEvent {
+  const seq = r.seq === null ? null : Number(r.seq);
+  const envelope = {
+    id: r.id,
+    type: r.type,
+    ...(r.tenant_id ? { tenantId: r.tenant_id } : {}),
+    data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+    timestamp: new Date(r.ts).toISOString(),
+    ...(seq !== null ? { seq } : {}),
+  } as AnyEventEnvelope;
+  return { pos: Number(r.pos), seq, envelope };
+}
+
+export interface HistoryQuery {
+  channel: string;
+  /** Full-text query (words, AND), matched against the type and the string and number values of `data`. */
+  q?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  /** Newest-first paging: only events with `pos` below this. */
+  beforePos?: number;
+}
+
+/** One page of a channel's stored events, newest first. */
+export async function queryHistory(database: Database, query: HistoryQuery): Promise<StoredEvent[]> {
+  const where: SQL[] = [sql`channel = ${query.channel}`];
+  if (query.beforePos !== undefined) where.push(sql`pos < ${query.beforePos}`);
+  if (query.from) where.push(sql`ts >= ${query.from}::timestamptz`);
+  if (query.to) where.push(sql`ts <= ${query.to}::timestamptz`);
+  if (query.q) where.push(sql`search @@ plainto_tsquery('simple', ${query.q})`);
+  const rows = await database.rows<EventRow>(sql`
+    select pos, id, type, tenant_id, data, ts, seq from events
+    where ${sql.join(where, sql` and `)}
+    order by pos desc limit ${query.limit}`);
+  return rows.map(toStoredEvent);
+}
+
+/** Number advisory-locked by the relay while it publishes; readers of the stream take it shared. */
+export const RELAY_LOCK = 7_420_002;
+
+/**
+ * Events of a channel after stream position `afterSeq`, oldest first: what a client that saw `afterSeq`
+ * missed. Waits for a relay batch in flight to commit, so that every event already published to
+ * Centrifugo is visible here (no gap between "published" and "stored with its seq").
+ */
+export async function eventsAfterSeq(database: Database, channel: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+  return database.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock_shared(${RELAY_LOCK})`);
+    const rows = rowsOf<EventRow>(await tx.execute(sql`
+      select pos, id, type, tenant_id, data, ts, seq from events
+      where channel = ${channel} and seq > ${afterSeq}
+      order by seq asc limit ${limit}`));
+    return rows.map(toStoredEvent);
+  });
+}
+
+/** Deletes events older than `olderThan` (retention); returns how many. Events not yet relayed stay. */
+export async function deleteExpiredEvents(database: Database, olderThan: Date, batch = 5000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rows = await database.rows<{ n: number }>(sql`
+      with doomed as (
+        select id from events e
+        where created_at < ${olderThan.toISOString()}::timestamptz
+          and not exists (select 1 from outbox o where o.pos = e.pos)
+        limit ${batch}
+      ), del as (delete from events where id in (select id from doomed) returning 1)
+      select count(*)::int as n from del`);
+    const n = Number(rows[0]?.n ?? 0);
+    total += n;
+    if (n < batch) return total;
+  }
+}
+
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}

@@ -1,0 +1,136 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT, UnsecuredJWT, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWTPayload } from 'jose';
+import type { ErrorCode } from '@neo/contracts';
+import { PlatformTokenVerifier } from '../../src/auth/verifier';
+import { AppError } from '../../src/errors';
+
+// Platform token verification in both modes, against a JWKS this test serves itself over HTTP.
+const SECRET = 'unit-test-secret-0123456789abcdef0123456789';
+const ISSUER = 'https://id.neo.test';
+const AUDIENCE = 'neo-realtime';
+const now = () => Math.floor(Date.now() / 1000);
+const claims = (extra: JWTPayload = {}): JWTPayload => ({
+  sub: 'u-1',
+  name: 'Ana',
+  tenantId: 'acme',
+  roles: ['member'],
+  permissions: ['deploy:read'],
+  iss: ISSUER,
+  aud: AUDIENCE,
+  iat: now(),
+  exp: now() + 300,
+  ...extra,
+});
+const without = (key: string): JWTPayload => {
+  const c = claims();
+  delete c[key];
+  return c;
+};
+const hs = (payload: JWTPayload, secret: string | Uint8Array = SECRET) =>
+  new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(typeof secret === 'string' ? new TextEncoder().encode(secret) : secret);
+const signed = (alg: 'RS256' | 'ES256', kid: string, key: CryptoKey, payload: JWTPayload) => new SignJWT(payload).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(key);
+
+/** The catalogue code `verify` refused `token` with (fails the test if it was accepted). */
+async function refusal(verifier: PlatformTokenVerifier, token: string): Promise<ErrorCode> {
+  try {
+    await verifier.verify(token);
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    return (err as AppError).code;
+  }
+  throw new Error('the token was accepted');
+}
+
+describe('PlatformTokenVerifier', () => {
+  let server: Server;
+  let rsa: { publicKey: CryptoKey; privateKey: CryptoKey };
+  let ec: { publicKey: CryptoKey; privateKey: CryptoKey };
+  let stranger: { publicKey: CryptoKey; privateKey: CryptoKey };
+  let jwksVerifier: PlatformTokenVerifier;
+  let hsVerifier: PlatformTokenVerifier;
+
+  beforeAll(async () => {
+    rsa = await generateKeyPair('RS256', { extractable: true });
+    ec = await generateKeyPair('ES256', { extractable: true });
+    stranger = await generateKeyPair('RS256', { extractable: true });
+    const jwks = { keys: [{ ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' }, { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' }] };
+    server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    jwksVerifier = new PlatformTokenVerifier({ jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`, issuer: ISSUER, audience: AUDIENCE });
+    hsVerifier = new PlatformTokenVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE });
+  });
+  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
+
+  describe('accepts', () => {
+    it('HS256 with the secret, and maps the identity', async () => {
+      expect(await hsVerifier.verify(await hs(claims()))).toEqual({ sub: 'u-1', name: 'Ana', tenantId: 'acme', roles: ['member'], permissions: ['deploy:read'] });
+    });
+    it('RS256 from the JWKS', async () => {
+      expect((await jwksVerifier.verify(await signed('RS256', 'rsa-1', rsa.privateKey, claims()))).sub).toBe('u-1');
+    });
+    it('ES256 from the JWKS', async () => {
+      expect((await jwksVerifier.verify(await signed('ES256', 'ec-1', ec.privateKey, claims()))).sub).toBe('u-1');
+    });
+    it('an operator without a tenant', async () => {
+      expect((await hsVerifier.verify(await hs(claims({ tenantId: null, roles: ['admin'] })))).tenantId).toBeNull();
+    });
+    it('a token that expired within the clock tolerance (5 s)', async () => {
+      expect((await hsVerifier.verify(await hs(claims({ exp: now() - 2 })))).sub).toBe('u-1');
+    });
+    it('without issuer and audience when none are configured', async () => {
+      const open = new PlatformTokenVerifier({ secret: SECRET });
+      expect((await open.verify(await hs(without('iss')))).sub).toBe('u-1');
+    });
+  });
+
+  describe('refuses, with the exact catalogue code', () => {
+    const cases: Array<[string, () => Promise<[PlatformTokenVerifier, string]>, ErrorCode]> = [
+      ['alg none (HS mode)', async () => [hsVerifier, new UnsecuredJWT(claims()).encode()], 'ERR_AUTH_TOKEN_INVALID'],
+      ['alg none (JWKS mode)', async () => [jwksVerifier, new UnsecuredJWT(claims()).encode()], 'ERR_AUTH_TOKEN_INVALID'],
+      // The classic confusion: the RSA public key (public knowledge) used as an HMAC secret.
+      ['HS256 signed with the RSA public key, to JWKS mode', async () => [jwksVerifier, await hs(claims(), new TextEncoder().encode(await exportSPKI(rsa.publicKey)))], 'ERR_AUTH_TOKEN_INVALID'],
+      ['RS256 to HS mode', async () => [hsVerifier, await signed('RS256', 'rsa-1', rsa.privateKey, claims())], 'ERR_AUTH_TOKEN_INVALID'],
+      ['ES256 to HS mode', async () => [hsVerifier, await signed('ES256', 'ec-1', ec.privateKey, claims())], 'ERR_AUTH_TOKEN_INVALID'],
+      ['HS256 with another secret', async () => [hsVerifier, await hs(claims(), 'another-secret-0123456789abcdef0123456789')], 'ERR_AUTH_TOKEN_INVALID'],
+      ['RS256 by a key not in the JWKS, under a known kid', async () => [jwksVerifier, await signed('RS256', 'rsa-1', stranger.privateKey, claims())], 'ERR_AUTH_TOKEN_INVALID'],
+      ['RS256 under an unknown kid', async () => [jwksVerifier, await signed('RS256', 'rsa-9', stranger.privateKey, claims())], 'ERR_AUTH_TOKEN_INVALID'],
+      ['a signature tampered with', async () => {
+        const token = await hs(claims());
+        return [hsVerifier, token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA')];
+      }, 'ERR_AUTH_TOKEN_INVALID'],
+      ['a payload tampered with (roles admin)', async () => {
+        const [h, , s] = (await hs(claims())).split('.');
+        return [hsVerifier, `${h}.${Buffer.from(JSON.stringify(claims({ roles: ['admin'] }))).toString('base64url')}.${s}`];
+      }, 'ERR_AUTH_TOKEN_INVALID'],
+      ['expired', async () => [hsVerifier, await hs(claims({ exp: now() - 60 }))], 'ERR_AUTH_TOKEN_EXPIRED'],
+      ['expired (JWKS mode)', async () => [jwksVerifier, await signed('ES256', 'ec-1', ec.privateKey, claims({ exp: now() - 60 }))], 'ERR_AUTH_TOKEN_EXPIRED'],
+      ['not yet valid (nbf)', async () => [hsVerifier, await hs(claims({ nbf: now() + 60 }))], 'ERR_AUTH_TOKEN_NOT_YET_VALID'],
+      ['missing sub', async () => [hsVerifier, await hs(without('sub'))], 'ERR_AUTH_CLAIMS'],
+      ['missing exp', async () => [hsVerifier, await hs(without('exp'))], 'ERR_AUTH_CLAIMS'],
+      ['missing exp (JWKS mode)', async () => [jwksVerifier, await signed('RS256', 'rsa-1', rsa.privateKey, without('exp'))], 'ERR_AUTH_CLAIMS'],
+      ['missing name', async () => [hsVerifier, await hs(without('name'))], 'ERR_AUTH_CLAIMS'],
+      ['missing roles', async () => [hsVerifier, await hs(without('roles'))], 'ERR_AUTH_CLAIMS'],
+      ['missing permissions', async () => [hsVerifier, await hs(without('permissions'))], 'ERR_AUTH_CLAIMS'],
+      ['roles not an array', async () => [hsVerifier, await hs(claims({ roles: 'admin' }))], 'ERR_AUTH_CLAIMS'],
+      ['a tenant id outside the tenant rule', async () => [hsVerifier, await hs(claims({ tenantId: 'Acme Corp' }))], 'ERR_AUTH_CLAIMS'],
+      ['wrong issuer', async () => [hsVerifier, await hs(claims({ iss: 'https://evil.test' }))], 'ERR_AUTH_TOKEN_INVALID'],
+      ['missing issuer', async () => [hsVerifier, await hs(without('iss'))], 'ERR_AUTH_TOKEN_INVALID'],
+      ['wrong audience', async () => [hsVerifier, await hs(claims({ aud: 'another-app' }))], 'ERR_AUTH_TOKEN_INVALID'],
+      ['wrong audience (JWKS mode)', async () => [jwksVerifier, await signed('RS256', 'rsa-1', rsa.privateKey, claims({ aud: 'another-app' }))], 'ERR_AUTH_TOKEN_INVALID'],
+      ['not a compact JWT', async () => [hsVerifier, 'not-a-jwt'], 'ERR_AUTH_TOKEN_MALFORMED'],
+      ['three segments of garbage', async () => [hsVerifier, 'abc.def.ghi'], 'ERR_AUTH_TOKEN_MALFORMED'],
+      ['over 8 KiB', async () => [hsVerifier, `${'a'.repeat(8200)}.b.c`], 'ERR_AUTH_TOKEN_MALFORMED'],
+    ];
+    it.each(cases)('%s', async (_name, make, code) => {
+      const [verifier, token] = await make();
+      expect(await refusal(verifier, token)).toBe(code);
+    });
+  });
+
+  it('refuses to be built without a secret or a JWKS URL', () => {
+    expect(() => new PlatformTokenVerifier({})).toThrow(/secret or a JWKS URL/);
+  });
+});

@@ -1,0 +1,25 @@
+import type { AcceptedEvent, InstanceType } from '@neo/contracts';
+import type { EventClient } from './client';
+
+/** Publishes a deployment's life: start, progress, completion, error. The instance type is never assumed. */
+export class DeploymentPublisher {
+  constructor(private readonly client: EventClient) {}
+
+  publishStart(tenantId: string, deploymentId: string, instanceType: InstanceType, options: { steps?: string[]; instanceName?: string; currentStep?: string; logs?: string[] } = {}): Promise<AcceptedEvent> {
+    return this.client.publish({ type: 'deployment_start', tenantId, data: { deploymentId, instanceType, ...options } });
+  }
+
+  /** `progress` is 0–100 and never goes back; the service refuses it otherwise (400/409). */
+  publishProgress(tenantId: string, deploymentId: string, progress: number, currentStep: string, logs?: string | string[]): Promise<AcceptedEvent> {
+    return this.client.publish({ type: 'deployment_progress', tenantId, data: { deploymentId, progress, currentStep, ...(logs ? { logs: Array.isArray(logs) ? logs : [logs] } : {}) } });
+  }
+
+  publishCompletion(tenantId: string, deploymentId: string, instanceUrl?: string, logs?: string[]): Promise<AcceptedEvent> {
+    return this.client.publish({ type: 'deployment_complete', tenantId, data: { deploymentId, ...(instanceUrl ? { instanceUrl } : {}), ...(logs ? { logs } : {}) } });
+  }
+
+  /** A failure keeps the progress reached; only the error and the step are sent. */
+  publishError(tenantId: string, deploymentId: string, error: string, options: { currentStep?: string; logs?: string[] } = {}): Promise<AcceptedEvent> {
+    return this.client.publish({ type: 'deployment_error', tenantId, data: { deploymentId, error, ...options } });
+  }
+}

@@ -1,0 +1,3 @@
+export * from './client';
+export * from './deployment-publisher';
+export * from './billing-publisher';
