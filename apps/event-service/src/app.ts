@@ -15,6 +15,7 @@ import { eventRoutes } from './routes/events';
 import { CentrifugoClient } from './centrifugo/client';
 import { DurableSink } from './pipeline/durable-sink';
 import { Relay } from './pipeline/relay';
+import type { Projector } from './pipeline/projector';
 import { openDatabase, type Database } from './store/database';
 import { deleteExpiredEvents } from './store/event-store';
 import { historyRoutes } from './routes/history';
@@ -98,7 +99,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(authRoutes, { config });
   await app.register(realtimeRoutes, { config });
   await app.register(adminRoutes, { config });
-  await app.register(eventRoutes, { sink: new DurableSink(database, relay) });
+  // Read models kept in the ingest transaction (deployments, notifications, …).
+  const projectors: Projector[] = [];
+  await app.register(eventRoutes, { sink: new DurableSink(database, relay, projectors) });
   await app.register(historyRoutes, { database, centrifugo });
 
   const retention = setInterval(() => {
