@@ -1,5 +1,6 @@
 // Starts the whole system (Centrifugo, event service, portal, demo deployer) as child processes.
 // Used by `npm start` and by the end-to-end tests, so both run exactly the same thing.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './paths.mjs';
 import { centrifugoValues, startCentrifugo } from './centrifugo.mjs';
@@ -78,8 +79,8 @@ export async function startSystem(o) {
       portal.url = `http://localhost:${o.ports.portal}`;
     }
 
-    if (o.deployer) {
-      const deployerPath = path.join(ROOT, 'apps/demo-deployer/dist/main.mjs');
+    const deployerPath = path.join(ROOT, 'apps/demo-deployer/dist/main.mjs');
+    if (o.deployer && existsSync(deployerPath)) {
       const deployer = spawnService('demo-deployer', process.execPath, ['--enable-source-maps', deployerPath], {
         quiet: o.quiet,
         env: { ...env, EVENT_SERVICE_URL: `http://127.0.0.1:${o.ports.service}`, INGEST_API_KEY: o.secrets.INGEST_API_KEYS.split(',')[0] },
