@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm run setup`: everything `npm start` and `npm test` need, without starting anything. Idempotent.
+import { ensureDependencies } from './lib/deps.mjs';
+import { provisionCentrifugo } from './lib/centrifugo.mjs';
+import { ensureChromium } from './lib/chromium.mjs';
+import { buildAll } from './lib/build.mjs';
+
+try {
+  await ensureDependencies();
+  console.log(`centrifugo: ${await provisionCentrifugo()}`);
+  console.log(`chromium: ${(await ensureChromium()) ?? 'not available (end-to-end tests will need it)'}`);
+  await buildAll();
+  console.log('setup done');
+} catch (err) {
+  process.stderr.write(`setup: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
