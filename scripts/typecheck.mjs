@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `npm run typecheck`: strict TypeScript over every workspace; the portal through vue-tsc.
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './lib/paths.mjs';
 import { run } from './lib/proc.mjs';
@@ -7,7 +8,20 @@ import { run } from './lib/proc.mjs';
 const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
 const projects = ['packages/contracts', 'packages/publisher-sdk', 'apps/event-service', 'apps/demo-deployer', 'bench', 'scripts'];
 let failed = false;
+/** True when `dir` holds a TypeScript source outside node_modules (tsc refuses a project with none). */
+function hasSources(dir) {
+  return readdirSync(dir).some((entry) => {
+    if (entry === 'node_modules' || entry === 'dist') return false;
+    const p = path.join(dir, entry);
+    return statSync(p).isDirectory() ? hasSources(p) : /\.(ts|mts)$/.test(entry);
+  });
+}
+
 for (const project of projects) {
+  if (!hasSources(path.join(ROOT, project))) {
+    console.log(`typecheck skipped: ${project} (no TypeScript sources yet)`);
+    continue;
+  }
   try {
     await run(tsc, ['-p', path.join(ROOT, project, 'tsconfig.json')], { cwd: ROOT });
     console.log(`typecheck ok: ${project}`);
