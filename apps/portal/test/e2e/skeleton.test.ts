@@ -28,6 +28,9 @@ describe('portal end to end (Chromium)', () => {
     const row = page.locator(`[data-testid="event-row"][data-event-id="${posted.body.accepted[0]!.id}"]`);
     await row.waitFor({ timeout: 15_000 });
     expect(await row.textContent()).toContain('e2e-odoo-1');
+    // A reload shows the same events: the page loads the stored history, not only what arrived live.
+    await page.reload();
+    await row.waitFor({ timeout: 15_000 });
     await context.close();
   });
 
