@@ -1,0 +1,81 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventClient, PublishError, DeploymentPublisher } from '@neo/publisher-sdk';
+
+/** A real HTTP server on a free port that answers with `respond(n, body)` for the n-th request. */
+async function serve(respond: (n: number, body: Record<string, unknown>, req: IncomingMessage) => { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }) {
+  const bodies: Array<Record<string, unknown>> = [];
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const body = JSON.parse(raw || '{}') as Record<string, unknown>;
+      bodies.push(body);
+      const r = respond(bodies.length, body, req);
+      setTimeout(() => {
+        res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
+        res.end(JSON.stringify(r.body ?? {}));
+      }, r.delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies };
+}
+const servers: Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+const accepted = (body: Record<string, unknown>) => ({ accepted: [{ id: body.id, channel: 'deployments:acme' }] });
+
+describe('EventClient', () => {
+  it('retries 503s with backoff and the same id, then resolves', async () => {
+    const srv = await serve((n, body) => (n < 3 ? { status: 503, body: { code: 'ERR_DATABASE_UNAVAILABLE', detail: 'down' } } : { status: 202, body: accepted(body) }));
+    const client = new EventClient({ baseUrl: srv.url, apiKey: 'k', minBackoffMs: 5 });
+    const r = await new DeploymentPublisher(client).publishProgress('acme', 'd-1', 50, 'Instalando');
+    expect(srv.bodies).toHaveLength(3);
+    expect(new Set(srv.bodies.map((b) => b.id)).size).toBe(1);
+    expect(r.id).toBe(srv.bodies[0]!.id);
+  });
+
+  it('does not retry a 400 and surfaces the problem document', async () => {
+    const srv = await serve(() => ({ status: 400, body: { status: 400, code: 'ERR_VALIDATION', detail: 'invalid event: data.progress', errors: [{ path: 'data.progress', message: 'too big' }] } }));
+    const client = new EventClient({ baseUrl: srv.url, apiKey: 'k', minBackoffMs: 5 });
+    const err = await client.publish({ type: 'deployment_progress', tenantId: 'acme', data: { deploymentId: 'd', progress: 50, currentStep: 'x' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect(err).toMatchObject({ status: 400, retryable: false, problem: { code: 'ERR_VALIDATION' } });
+    expect(srv.bodies).toHaveLength(1);
+  });
+
+  it('times out a hung attempt and retries it', async () => {
+    const srv = await serve((n, body) => ({ status: 202, body: accepted(body), delayMs: n === 1 ? 1000 : 0 }));
+    const client = new EventClient({ baseUrl: srv.url, apiKey: 'k', timeoutMs: 100, minBackoffMs: 5 });
+    await client.publish({ type: 'deployment_complete', tenantId: 'acme', data: { deploymentId: 'd' } });
+    expect(srv.bodies.length).toBeGreaterThanOrEqual(2);
+    expect(srv.bodies[0]!.id).toBe(srv.bodies[1]!.id);
+  });
+
+  it('honours Retry-After on 429 and sends a batch as one request', async () => {
+    const srv = await serve((n, body) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: { code: 'ERR_RATE_LIMITED' } } : { status: 202, body: { accepted: (body.events as Array<{ id: string }>).map((e) => ({ id: e.id, channel: 'billing:acme' })) } }));
+    const client = new EventClient({ baseUrl: srv.url, apiKey: 'k' });
+    const started = Date.now();
+    const r = await client.publishBatch([
+      { type: 'billing_plan_change', tenantId: 'acme', data: { toPlan: 'pro' } },
+      { type: 'billing_plan_change', tenantId: 'acme', data: { toPlan: 'enterprise' } },
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(r).toHaveLength(2);
+    expect(srv.bodies[0]).toEqual(srv.bodies[1]);
+  });
+
+  it('gives up with a retryable error when the service stays unreachable', async () => {
+    const client = new EventClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', maxAttempts: 3, minBackoffMs: 5 });
+    const err = await client.publish({ type: 'billing_plan_change', tenantId: 'acme', data: { toPlan: 'pro' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 0, retryable: true });
+  });
+});
