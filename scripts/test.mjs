@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { ensureDependencies } from './lib/deps.mjs';
 import { provisionCentrifugo } from './lib/centrifugo.mjs';
 import { ensureChromium } from './lib/chromium.mjs';
+import { ensurePromtool } from './lib/promtool.mjs';
 import { buildAll } from './lib/build.mjs';
 import { ROOT } from './lib/paths.mjs';
 import { checkLocalServices } from './lib/services.mjs';
@@ -24,6 +25,13 @@ if (chromium) process.env.CHROMIUM_PATH = chromium;
 else if (CI) {
   console.error('npm test: Chromium is required under CI=true');
   process.exit(1);
+}
+if (tiers.includes('unit') && !(await ensurePromtool())) {
+  if (CI) {
+    console.error('npm test: promtool is required under CI=true (Debian package prometheus)');
+    process.exit(1);
+  }
+  console.warn('\n!!! promtool is missing: the Prometheus config and alert-rule checks will SKIP !!!\n');
 }
 await checkLocalServices({ ci: CI });
 if (tiers.includes('e2e') || tiers.includes('integration')) await buildAll();

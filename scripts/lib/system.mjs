@@ -35,6 +35,41 @@ export function serviceEnv(/** @type {SystemOptions} */ o) {
   return env;
 }
 
+/**
+ * Starts the bundled event service with `env` on `port`; resolves once /readyz answers (pushed to `started` first,
+ * so that a caller's cleanup stops it even if it never becomes ready).
+ * @param {{ env: NodeJS.ProcessEnv, port: number, quiet?: boolean, started: Service[], name?: string }} o
+ */
+export async function startEventService(o) {
+  const name = o.name ?? 'event-service';
+  const service = spawnService(name, process.execPath, ['--enable-source-maps', path.join(ROOT, 'apps/event-service/dist/server.mjs')], { env: o.env, quiet: o.quiet });
+  o.started.push(service);
+  await waitForHttp(`http://127.0.0.1:${o.port}/readyz`, { child: service.child, name, timeoutMs: 60_000 });
+  service.url = `http://127.0.0.1:${o.port}`;
+  return service;
+}
+
+/**
+ * Starts the built portal, talking to the event service and Centrifugo on `ports`.
+ * @param {{ ports: { centrifugo: number, service: number, portal: number }, quiet?: boolean, started: Service[] }} o
+ */
+export async function startPortal(o) {
+  const portal = spawnService('portal', process.execPath, [path.join(ROOT, 'apps/portal/.output/server/index.mjs')], {
+    quiet: o.quiet,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(o.ports.portal),
+      NUXT_PUBLIC_API_BASE: `http://localhost:${o.ports.service}`,
+      NUXT_PUBLIC_CENTRIFUGO_WS: `ws://localhost:${o.ports.centrifugo}/connection/websocket`,
+    },
+  });
+  o.started.push(portal);
+  await waitForHttp(`http://127.0.0.1:${o.ports.portal}/login`, { child: portal.child, name: 'portal', timeoutMs: 30_000 });
+  portal.url = `http://localhost:${o.ports.portal}`;
+  return portal;
+}
+
 /** @param {SystemOptions} o */
 export async function startSystem(o) {
   /** @type {Service[]} */
@@ -58,26 +93,9 @@ export async function startSystem(o) {
     started.push(centrifugo);
 
     const env = serviceEnv(o);
-    const service = spawnService('event-service', process.execPath, ['--enable-source-maps', path.join(ROOT, 'apps/event-service/dist/server.mjs')], { env, quiet: o.quiet });
-    started.push(service);
-    await waitForHttp(`http://127.0.0.1:${o.ports.service}/readyz`, { child: service.child, name: 'event-service', timeoutMs: 60_000 });
-    service.url = `http://127.0.0.1:${o.ports.service}`;
+    await startEventService({ env, port: o.ports.service, quiet: o.quiet, started });
 
-    if (o.portal !== false) {
-      const portal = spawnService('portal', process.execPath, [path.join(ROOT, 'apps/portal/.output/server/index.mjs')], {
-        quiet: o.quiet,
-        env: {
-          ...process.env,
-          HOST: '127.0.0.1',
-          PORT: String(o.ports.portal),
-          NUXT_PUBLIC_API_BASE: `http://localhost:${o.ports.service}`,
-          NUXT_PUBLIC_CENTRIFUGO_WS: `ws://localhost:${o.ports.centrifugo}/connection/websocket`,
-        },
-      });
-      started.push(portal);
-      await waitForHttp(`http://127.0.0.1:${o.ports.portal}/login`, { child: portal.child, name: 'portal', timeoutMs: 30_000 });
-      portal.url = `http://localhost:${o.ports.portal}`;
-    }
+    if (o.portal !== false) await startPortal({ ports: o.ports, quiet: o.quiet, started });
 
     const deployerPath = path.join(ROOT, 'apps/demo-deployer/dist/main.mjs');
     if (o.deployer && existsSync(deployerPath)) {

@@ -16,9 +16,18 @@ import { CentrifugoClient } from './centrifugo/client';
 import { DurableSink } from './pipeline/durable-sink';
 import { Relay } from './pipeline/relay';
 import type { Projector } from './pipeline/projector';
+import { MonitoringCollector } from './monitoring/collector';
+import { PresenceService } from './presence/presence-service';
+import { presenceRoutes } from './routes/presence';
 import { openDatabase, type Database } from './store/database';
 import { deleteExpiredEvents } from './store/event-store';
 import { historyRoutes } from './routes/history';
+import { deploymentRoutes } from './routes/deployments';
+import { notificationRoutes } from './routes/notifications';
+import { deploymentProjector } from './pipeline/projectors/deployments';
+import { notificationProjector } from './pipeline/projectors/notifications';
+import { metricsPlugin, ServiceMetrics } from './plugins/metrics';
+import { topTenantsRoutes } from './routes/top-tenants';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +35,8 @@ declare module 'fastify' {
     centrifugo: CentrifugoClient;
     database: Database;
     relay: Relay;
+    presence: PresenceService;
+    metrics: ServiceMetrics;
   }
 }
 
@@ -37,6 +48,9 @@ export interface AppOptions {
   /** Start the outbox relay. Default true. */
   relay?: boolean;
 }
+
+/** A presence-enabled channel only ever read (presence_stats) by `/readyz` to reach Centrifugo's engine. */
+const READINESS_PROBE_CHANNEL = 'presence:readyz-probe';
 
 /** Builds the event service from its plugins. `server.ts` only listens. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -53,7 +67,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.decorate('config', config);
   registerErrorHandling(app);
 
-  const centrifugo = new CentrifugoClient({ url: config.centrifugo.url, apiKey: config.centrifugo.apiKey });
+  const metrics = new ServiceMetrics();
+  app.decorate('metrics', metrics);
+  // Before any route, so that its request hooks count every route and the 404 handler.
+  await app.register(metricsPlugin, { metrics });
+  const centrifugo = new CentrifugoClient({ url: config.centrifugo.url, apiKey: config.centrifugo.apiKey, onError: metrics.centrifugoError });
   app.decorate('centrifugo', centrifugo);
 
   await app.register(cors, {
@@ -78,8 +96,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
   app.decorate('database', database);
+  metrics.bindDatabase(database);
   const relay = new Relay(database, centrifugo, {
-    onError: (err) => app.log.warn({ err: (err as Error).message }, 'relay: publish failed; retrying'),
+    onError: (err) => {
+      metrics.relayError();
+      app.log.warn({ err: (err as Error).message }, 'relay: publish failed; retrying');
+    },
+    onBatch: metrics.relayBatch,
   });
   app.decorate('relay', relay);
 
@@ -94,15 +117,40 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     checks: [
       { name: 'database', check: () => database.ping() },
       { name: 'centrifugo', check: async () => void (await centrifugo.info()) },
+      // `info` answers even when Centrifugo has lost its Redis; a presence read goes through the engine.
+      ...(config.centrifugo.engine === 'redis' ? [{ name: 'centrifugo_engine', check: async () => void (await centrifugo.presenceStats(READINESS_PROBE_CHANNEL)) }] : []),
     ],
   });
   await app.register(authRoutes, { config });
   await app.register(realtimeRoutes, { config });
   await app.register(adminRoutes, { config });
   // Read models kept in the ingest transaction (deployments, notifications, …).
-  const projectors: Projector[] = [];
-  await app.register(eventRoutes, { sink: new DurableSink(database, relay, projectors) });
+  const projectors: Projector[] = [deploymentProjector, notificationProjector];
+  const sink = metrics.instrumentSink(new DurableSink(database, relay, projectors));
+  await app.register(eventRoutes, { sink });
+
+  const presence = new PresenceService(database, centrifugo, sink);
+  app.decorate('presence', presence);
+  await app.register(presenceRoutes, { presence });
+  app.addHook('onReady', async () => presence.start(config.presenceSweepMs, (err) => app.log.warn({ err: (err as Error).message }, 'presence sweep failed')));
+  app.addHook('preClose', async () => presence.stop());
+
+  // Real host metrics to admin:metrics, and threshold alerts to admin:alerts (off in tests by default).
+  const collector = config.hostMetricsIntervalMs > 0
+    ? new MonitoringCollector(sink, {
+        intervalMs: config.hostMetricsIntervalMs,
+        diskPath: config.databaseUrl || config.dataDir.startsWith('memory://') ? '/' : config.dataDir,
+        onError: (err) => app.log.warn({ err: (err as Error).message }, 'host metrics: sample failed'),
+      })
+    : null;
+  if (collector) {
+    app.addHook('onReady', async () => collector.start());
+    app.addHook('preClose', async () => collector.stop());
+  }
   await app.register(historyRoutes, { database, centrifugo });
+  await app.register(deploymentRoutes, { database, centrifugo });
+  await app.register(notificationRoutes, { database, centrifugo });
+  await app.register(topTenantsRoutes, { database });
 
   const retention = setInterval(() => {
     const cutoff = new Date(Date.now() - config.retentionDays * 86_400_000);
@@ -116,10 +164,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   if (options.relay !== false) app.addHook('onReady', () => relay.start());
   app.addHook('preClose', async () => {
     clearInterval(retention);
-    // Publish what was acknowledged before going away (bounded), then stop the relay.
-    await relay.stop({ drain: true, timeoutMs: 5_000 });
   });
   app.addHook('onClose', async () => {
+    // onClose runs after the listener closed and in-flight requests finished (preClose runs before),
+    // so what those last requests stored is published too: drain (bounded), stop, then close the database.
+    await relay.stop({ drain: true, timeoutMs: 5_000 });
     if (!options.database) await database.close();
   });
   return app;

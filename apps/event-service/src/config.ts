@@ -26,11 +26,12 @@ const envSchema = z.object({
   INGEST_API_KEYS: list,
   DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional()),
   DATA_DIR: z.string().default('.data'),
-  CENTRIFUGO_URL: z.url().default('http://localhost:8000'),
+  // http(s) only: `centrifugo:8000` parses as a URL with scheme "centrifugo:" and would fail on first use.
+  CENTRIFUGO_URL: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).default('http://localhost:8000'),
   CENTRIFUGO_API_KEY: optionalString,
   CENTRIFUGO_TOKEN_SECRET: optionalString,
   CENTRIFUGO_ENGINE: z.enum(['memory', 'redis']).default('memory'),
-  REDIS_URL: optionalString,
+  REDIS_URL: optionalString.pipe(z.string().regex(/^(rediss?|redis\+sentinel):\/\/[^\s]+$/, 'a redis://, rediss:// or redis+sentinel:// URL').optional()),
   CORS_ORIGINS: list,
   CONNECTION_TOKEN_TTL: seconds.default(300),
   SUBSCRIPTION_TOKEN_TTL: seconds.default(300),
@@ -40,6 +41,10 @@ const envSchema = z.object({
   RATE_LIMIT_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   RATE_LIMIT_INGEST_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  HOST_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
+  PRESENCE_SWEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(15_000),
 });
 
 export interface Config {
@@ -82,6 +87,19 @@ export interface Config {
   };
   /** Days stored events are kept for the history API. Default 30. */
   readonly retentionDays: number;
+  /** How often the host's metrics are published to admin:metrics, ms; 0 = off. Default 5000 (0 under NODE_ENV=test). */
+  readonly hostMetricsIntervalMs: number;
+  /** How often users whose last connection went are marked offline (last seen), ms; 0 = off. Default 10000. */
+  readonly presenceSweepMs: number;
+  readonly shutdown: {
+    /**
+     * After SIGTERM, how long `/readyz` answers 503 while the service still serves everything, so a load
+     * balancer notices and stops sending traffic before the listener closes, ms. Default 0 (local runs).
+     */
+    readonly delayMs: number;
+    /** Longest a graceful shutdown may take before the process exits with 1, ms. Default 15000. */
+    readonly timeoutMs: number;
+  };
 }
 
 /** A configuration error; its message is one line that names the variable. */
@@ -142,6 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoLogin,
     rateLimits: { tokensPerMinute: e.RATE_LIMIT_TOKENS_PER_MINUTE, ingestPerSecond: e.RATE_LIMIT_INGEST_PER_SECOND },
     retentionDays: e.RETENTION_DAYS,
+    hostMetricsIntervalMs: e.HOST_METRICS_INTERVAL_MS ?? (e.NODE_ENV === 'test' ? 0 : 5000),
+    presenceSweepMs: e.PRESENCE_SWEEP_MS,
+    shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
   };
   return deepFreeze(config);
 }

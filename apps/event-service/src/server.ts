@@ -26,8 +26,11 @@ async function main(): Promise<void> {
     const timer = setTimeout(() => {
       app.log.error('shutdown timed out; exiting');
       process.exit(1);
-    }, 15_000);
+    }, config.shutdown.timeoutMs);
     timer.unref();
+    // Keep serving while /readyz says 503, long enough for a load balancer to take us out of rotation.
+    if (config.shutdown.delayMs > 0) await new Promise((r) => setTimeout(r, config.shutdown.delayMs));
+    // Stops the listener, lets in-flight requests finish, drains the relay, closes the database.
     await app.close();
     process.exit(0);
   };

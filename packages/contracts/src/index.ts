@@ -5,3 +5,4 @@ export * from './policy';
 export * from './errors';
 export * from './api';
 export * from './ids';
+export * from './deployment-state';

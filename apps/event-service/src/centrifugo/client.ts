@@ -9,7 +9,15 @@ export interface CentrifugoClientOptions {
   apiKey: string;
   /** Per-request timeout, milliseconds. Default 5000. */
   timeoutMs?: number;
+  /** Called once per failed API call (metrics); `method` is the API method, `kind` what went wrong. */
+  onError?: (method: string, kind: CentrifugoErrorKind) => void;
 }
+
+/**
+ * What went wrong with an API call: `unreachable` (network, timeout), `auth` (API key refused), `http`
+ * (another non-2xx), `malformed` (unreadable answer), `api` (an error reply, e.g. 102 unknown channel).
+ */
+export type CentrifugoErrorKind = 'unreachable' | 'auth' | 'http' | 'malformed' | 'api';
 
 export interface PublishRequest {
   channel: string;
@@ -61,11 +69,13 @@ export class CentrifugoClient {
   readonly #url: string;
   readonly #apiKey: string;
   readonly #timeoutMs: number;
+  readonly #onError: (method: string, kind: CentrifugoErrorKind) => void;
 
   constructor(options: CentrifugoClientOptions) {
     this.#url = options.url.replace(/\/+$/, '');
     this.#apiKey = options.apiKey;
     this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#onError = options.onError ?? (() => {});
   }
 
   publish(req: PublishRequest): Promise<PublishResult> {
@@ -77,7 +87,9 @@ export class CentrifugoClient {
     if (publishes.length === 0) return [];
     // /api/batch answers `{replies: [...]}` without the `result` wrapper of the other methods.
     const body = await this.#post<{ replies?: BatchReply[]; error?: ReplyError }>('batch', { commands: publishes.map((publish) => ({ publish })) });
-    if (body.error) throw new CentrifugoApiError(body.error.code, body.error.message);
+    if (body.error) throw this.#apiError('batch', body.error);
+    // Per-publication refusals inside a batch are API errors too, though the batch itself succeeded.
+    if (body.replies?.some((r) => r.error)) this.#onError('batch', 'api');
     return body.replies ?? [];
   }
 
@@ -114,7 +126,7 @@ export class CentrifugoClient {
 
   async call<T>(method: string, params: unknown): Promise<T> {
     const body = await this.#post<{ result?: T; error?: ReplyError }>(method, params);
-    if (body.error) throw new CentrifugoApiError(body.error.code, body.error.message);
+    if (body.error) throw this.#apiError(method, body.error);
     return (body.result ?? {}) as T;
   }
 
@@ -128,14 +140,27 @@ export class CentrifugoClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
+      this.#onError(method, 'unreachable');
       throw new CentrifugoUnavailableError(`centrifugo ${method}: ${(err as Error).message}`, { cause: err });
     }
-    if (res.status === 401) throw new CentrifugoUnavailableError(`centrifugo ${method}: API key refused (401)`);
-    if (!res.ok) throw new CentrifugoUnavailableError(`centrifugo ${method}: HTTP ${res.status}`);
+    if (res.status === 401) {
+      this.#onError(method, 'auth');
+      throw new CentrifugoUnavailableError(`centrifugo ${method}: API key refused (401)`);
+    }
+    if (!res.ok) {
+      this.#onError(method, 'http');
+      throw new CentrifugoUnavailableError(`centrifugo ${method}: HTTP ${res.status}`);
+    }
     try {
       return (await res.json()) as B;
     } catch (err) {
+      this.#onError(method, 'malformed');
       throw new CentrifugoUnavailableError(`centrifugo ${method}: unreadable answer`, { cause: err });
     }
+  }
+
+  #apiError(method: string, error: ReplyError): CentrifugoApiError {
+    this.#onError(method, 'api');
+    return new CentrifugoApiError(error.code, error.message);
   }
 }

@@ -16,6 +16,8 @@ export interface Database {
   listen(channel: string, onNotify: () => void): Promise<void>;
   /** Checks that the database answers. */
   ping(): Promise<void>;
+  /** Connections of the Postgres pool (metrics); absent on PGlite, which has one in-process connection. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     rows: async <T>(query: ReturnType<typeof sql>) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
     listen,
     ping: async () => void (await pool.query('select 1')),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => {
       closed = true;
       listeners.forEach((l) => l.release());

@@ -42,4 +42,96 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       );
     `,
   },
+  {
+    // Read models of use cases 1 and 2, kept by projectors inside the ingest transaction.
+    id: '0002_deployments_notifications',
+    sql: `
+      CREATE TABLE deployments (
+        tenant_id text NOT NULL,
+        id text NOT NULL,
+        instance_type text NOT NULL,
+        instance_name text,
+        status text NOT NULL,
+        progress double precision NOT NULL,
+        current_step text,
+        steps jsonb NOT NULL,
+        logs jsonb NOT NULL,
+        log_count integer NOT NULL,
+        error text,
+        instance_url text,
+        started_at timestamptz NOT NULL,
+        finished_at timestamptz,
+        updated_at timestamptz NOT NULL,
+        version integer NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX deployments_tenant_started_idx ON deployments (tenant_id, started_at DESC);
+      CREATE INDEX deployments_eta_idx ON deployments (tenant_id, instance_type, finished_at DESC) WHERE status = 'completed';
+
+      CREATE TABLE deployment_requests (
+        id text PRIMARY KEY,
+        tenant_id text NOT NULL,
+        instance_type text NOT NULL,
+        instance_name text,
+        requested_by text NOT NULL,
+        requested_at timestamptz NOT NULL DEFAULT now(),
+        claimed_at timestamptz
+      );
+      CREATE INDEX deployment_requests_unclaimed_idx ON deployment_requests (requested_at) WHERE claimed_at IS NULL;
+
+      CREATE TABLE notifications (
+        nseq bigserial NOT NULL,
+        id uuid PRIMARY KEY,
+        tenant_id text NOT NULL,
+        type text NOT NULL,
+        status text,
+        amount double precision,
+        currency text,
+        message text,
+        details jsonb NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE UNIQUE INDEX notifications_nseq_key ON notifications (nseq);
+      CREATE INDEX notifications_tenant_nseq_idx ON notifications (tenant_id, nseq DESC);
+
+      CREATE TABLE notification_reads (
+        user_id text NOT NULL,
+        notification_id uuid NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+        read_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (user_id, notification_id)
+      );
+
+      CREATE TABLE notification_watermarks (
+        user_id text NOT NULL,
+        tenant_id text NOT NULL,
+        read_all_before bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (user_id, tenant_id)
+      );
+
+      CREATE TABLE usage_alert_levels (
+        tenant_id text NOT NULL,
+        resource text NOT NULL,
+        period text NOT NULL,
+        threshold integer NOT NULL,
+        PRIMARY KEY (tenant_id, resource, period)
+      );
+    `,
+  },
+  {
+    id: '0100_presence',
+    sql: `
+      CREATE TABLE presence_status (
+        tenant_id text NOT NULL,
+        user_id text NOT NULL,
+        user_name text NOT NULL,
+        status text NOT NULL,
+        current_page text,
+        last_seen timestamptz NOT NULL DEFAULT now(),
+        online boolean NOT NULL DEFAULT true,
+        PRIMARY KEY (tenant_id, user_id)
+      );
+      CREATE INDEX presence_status_online_idx ON presence_status (tenant_id) WHERE online;
+    `,
+  },
 ];

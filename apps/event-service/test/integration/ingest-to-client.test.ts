@@ -30,14 +30,14 @@ describe('ingest → Centrifugo → client', () => {
       await sub.ready(10_000);
       const received = nextEvent<PublicationContext>(sub, 'publication');
       const posted = await postJson(`${service.url}/v1/events`, {
-        type: 'deployment_progress',
+        type: 'deployment_start',
         tenantId: 'acme',
-        data: { deploymentId: 'dep-1', progress: 40, currentStep: 'Configurando contenedor' },
+        data: { deploymentId: 'dep-1', instanceType: 'odoo', currentStep: 'Configurando contenedor' },
       }, service.ingestKey);
       expect(posted.status).toBe(202);
       expect(posted.body.accepted).toEqual([{ id: expect.any(String), channel: 'deployments:acme' }]);
       const pub = await received;
-      expect(pub.data).toMatchObject({ id: posted.body.accepted[0].id, type: 'deployment_progress', tenantId: 'acme', data: { progress: 40 } });
+      expect(pub.data).toMatchObject({ id: posted.body.accepted[0].id, type: 'deployment_start', tenantId: 'acme', data: { deploymentId: 'dep-1', instanceType: 'odoo' } });
     } finally {
       client.disconnect();
     }

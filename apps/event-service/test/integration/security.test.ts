@@ -383,3 +383,76 @@ describe('security suite (use case 5)', () => {
     });
   });
 });
+
+// Use cases 1 and 2: every read and write route of deployments and notifications goes through THE
+// policy. Each denial comes with its allowed twin.
+describe('security of the deployment and notification routes', () => {
+  let centrifugo: TestCentrifugo;
+  let service: TestService;
+  const tokens: Record<'ana' | 'luis' | 'sofia' | 'admin', string> = { ana: '', luis: '', sofia: '', admin: '' };
+  const get = async (path: string, bearer: string | null): Promise<Answer> => {
+    const res = await fetch(`${service.url}${path}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+    return { status: res.status, body: (await res.json()) as Answer['body'] };
+  };
+  const post = (path: string, body: unknown, bearer: string | null) => request('POST', `${service.url}${path}`, body, bearer);
+  const someId = '0190f2a4-0000-7000-8000-000000000000';
+
+  beforeAll(async () => {
+    centrifugo = await startTestCentrifugo();
+    service = await startTestService(centrifugo);
+    for (const [who, email] of [['ana', 'ana@acme.test'], ['luis', 'luis@acme.test'], ['sofia', 'sofia@globex.test'], ['admin', 'admin@neo.test']] as const) {
+      tokens[who] = (await login(service.url, email)).token;
+    }
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await centrifugo?.stop();
+  });
+
+  it('no token: 401 on every route', async () => {
+    expect((await get('/v1/tenants/acme/deployments', null)).body.code).toBe('ERR_AUTH_TOKEN_MISSING');
+    expect((await get('/v1/tenants/acme/notifications', null)).body.code).toBe('ERR_AUTH_TOKEN_MISSING');
+    expect((await post('/v1/tenants/acme/deployments', { instanceType: 'odoo' }, null)).status).toBe(401);
+    expect((await post('/v1/tenants/acme/notifications/read-all', {}, null)).status).toBe(401);
+  });
+
+  it('another tenant: 403 not_tenant_member on reads and writes; own tenant 200/202', async () => {
+    for (const r of [
+      await get('/v1/tenants/acme/deployments', tokens.sofia),
+      await get('/v1/tenants/acme/deployments/d-1', tokens.sofia),
+      await get('/v1/tenants/acme/notifications', tokens.sofia),
+      await get(`/v1/tenants/acme/notifications/${someId}`, tokens.sofia),
+      await post('/v1/tenants/acme/deployments', { instanceType: 'odoo' }, tokens.sofia),
+      await post(`/v1/tenants/acme/notifications/${someId}/read`, {}, tokens.sofia),
+      await post('/v1/tenants/acme/notifications/read-all', {}, tokens.sofia),
+    ]) expect(r).toMatchObject({ status: 403, body: { code: 'ERR_FORBIDDEN', reason: 'not_tenant_member' } });
+    expect((await get('/v1/tenants/globex/deployments', tokens.sofia)).status).toBe(200);
+    expect((await get('/v1/tenants/globex/notifications', tokens.sofia)).status).toBe(200);
+    expect((await post('/v1/tenants/globex/deployments', { instanceType: 'odoo' }, tokens.sofia)).status).toBe(202);
+  });
+
+  it('missing permission: luis (no billing:read, no deploy:write) gets 403 missing_permission; his deploy:read reads', async () => {
+    expect(await get('/v1/tenants/acme/notifications', tokens.luis)).toMatchObject({ status: 403, body: { reason: 'missing_permission' } });
+    expect(await post('/v1/tenants/acme/notifications/read-all', {}, tokens.luis)).toMatchObject({ status: 403, body: { reason: 'missing_permission' } });
+    expect(await post('/v1/tenants/acme/deployments', { instanceType: 'wazuh' }, tokens.luis)).toMatchObject({ status: 403, body: { reason: 'missing_permission' } });
+    expect((await get('/v1/tenants/acme/deployments', tokens.luis)).status).toBe(200);
+    expect((await get('/v1/tenants/acme/notifications', tokens.ana)).status).toBe(200);
+  });
+
+  it('operators read a tenant’s notifications but cannot mark them read for its users', async () => {
+    expect((await get('/v1/tenants/acme/notifications', tokens.admin)).status).toBe(200);
+    expect(await post('/v1/tenants/acme/notifications/read-all', {}, tokens.admin)).toMatchObject({ status: 403, body: { reason: 'not_tenant_member' } });
+  });
+
+  it('bad input is a 4xx problem: invalid tenant 400, bad ids 400, unknown 404, deployer claim needs the ingest key', async () => {
+    expect(await get('/v1/tenants/ACME!/deployments', tokens.ana)).toMatchObject({ status: 400, body: { code: 'ERR_INVALID_CHANNEL' } });
+    expect((await get('/v1/tenants/acme/deployments/..%2Fx', tokens.ana)).status).toBe(400);
+    expect((await get('/v1/tenants/acme/notifications/not-a-uuid', tokens.ana)).status).toBe(400);
+    expect((await get('/v1/tenants/acme/notifications?type=nope', tokens.ana)).status).toBe(400);
+    expect(await get('/v1/tenants/acme/deployments/never-started', tokens.ana)).toMatchObject({ status: 404, body: { code: 'ERR_NOT_FOUND' } });
+    expect(await post(`/v1/tenants/acme/notifications/${someId}/read`, {}, tokens.ana)).toMatchObject({ status: 404, body: { code: 'ERR_NOT_FOUND' } });
+    expect((await post('/v1/tenants/acme/deployments', { instanceType: 'odoo', extra: 1 }, tokens.ana)).status).toBe(400);
+    expect(await post('/v1/deployer/claim', {}, tokens.ana)).toMatchObject({ status: 401, body: { code: 'ERR_INGEST_KEY_INVALID' } });
+    expect((await post('/v1/deployer/claim', {}, service.ingestKey)).status).toBe(200);
+  });
+});

@@ -24,12 +24,33 @@ export interface E2eSystem {
  * The whole system exactly as `npm start` runs it (same start code), on free ports with fresh secrets and
  * a temp PGlite, plus a headless Debian Chromium driven by playwright-core.
  */
-export async function startE2eSystem(): Promise<E2eSystem> {
+export interface E2eOptions {
+  /**
+   * Also run the demo deployer, with these settings (env `DEMO_*`). Tests use a fast `speed`, no random
+   * failures, and no background deployments or billing, so that what they watch is what they caused.
+   */
+  deployer?: { speed: number; failureRate?: number; autoDeploy?: boolean; billing?: boolean };
+}
+
+export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSystem> {
   await buildAll({ log: () => {} });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'neo-e2e-'));
   const secrets = { AUTH_JWT_SECRET: devSecret(), INGEST_API_KEYS: devSecret(), CENTRIFUGO_API_KEY: devSecret(), CENTRIFUGO_TOKEN_SECRET: devSecret() };
   const ports = { centrifugo: await freePort(), service: await freePort(), portal: await freePort() };
-  const system = await startSystem({ centrifugoBin: process.env.CENTRIFUGO_BIN ?? (await provisionCentrifugo()), dataDir, secrets, ports, quiet: true, env: { LOG_LEVEL: 'warn' } });
+  const system = await startSystem({ centrifugoBin: process.env.CENTRIFUGO_BIN ?? (await provisionCentrifugo()), dataDir, secrets, ports, quiet: true,
+    deployer: options.deployer !== undefined,
+    env: {
+      LOG_LEVEL: 'warn',
+      ...(options.deployer
+        ? {
+            DEMO_SPEED: String(options.deployer.speed),
+            DEMO_FAILURE_RATE: String(options.deployer.failureRate ?? 0),
+            DEMO_AUTO_DEPLOY: options.deployer.autoDeploy ? 'on' : 'off',
+            DEMO_BILLING: options.deployer.billing ? 'on' : 'off',
+          }
+        : {}),
+    },
+  });
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

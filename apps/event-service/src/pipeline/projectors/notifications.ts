@@ -1,0 +1,29 @@
+import type { Projector, Tx } from '../projector';
+import type { ValidatedEvent } from '../validate';
+import { BILLING_EVENT_TYPES, billingPeriodOf, crossedThreshold, notificationOf, type BillingEnvelope } from '../../domain/billing';
+import { insertNotification, lockUsageLevel, setUsageLevel } from '../../store/notification-store';
+
+/**
+ * One notification per billing event, except usage samples that cross no new threshold: those are
+ * stored and relayed like every event (history, audit) but raise no notification.
+ */
+export const notificationProjector: Projector = {
+  name: 'notifications',
+  types: new Set(BILLING_EVENT_TYPES),
+  async apply(tx: Tx, events: ValidatedEvent[]): Promise<void> {
+    for (const { envelope } of events) {
+      const event = envelope as BillingEnvelope;
+      const tenantId = event.tenantId!;
+      if (event.type !== 'billing_usage_alert') {
+        await insertNotification(tx, notificationOf(event));
+        continue;
+      }
+      const period = billingPeriodOf(event.data.period, event.timestamp);
+      const notified = await lockUsageLevel(tx, tenantId, event.data.resource, period);
+      const crossed = crossedThreshold(notified, event.data.usage, event.data.limit);
+      if (crossed === null) continue;
+      await setUsageLevel(tx, tenantId, event.data.resource, period, crossed);
+      await insertNotification(tx, notificationOf(event, crossed));
+    }
+  },
+};

@@ -1,0 +1,104 @@
+import { PRESENCE_STATUSES, type PresenceStatus, type StreamPosition } from '@neo/contracts';
+import type { CentrifugoClient } from '../centrifugo/client';
+import type { Database } from '../store/database';
+import { listPresence, markOffline, tenantsWithOnlineUsers, upsertPresence, type PresenceRow } from '../store/presence-store';
+import type { EventSink } from '../pipeline/sink';
+import { validateIngestBody } from '../pipeline/validate';
+
+/** What a user may set; `offline` is never set by hand, it is what the service sees when they are gone. */
+export const SETTABLE_STATUSES = PRESENCE_STATUSES.filter((s) => s !== 'offline') as Exclude<PresenceStatus, 'offline'>[];
+
+export interface PresenceMember {
+  userId: string;
+  userName: string;
+  status: PresenceStatus;
+  currentPage: string | null;
+  lastSeen: string;
+  /** Open connections (tabs, devices) the user has in this tenant's presence channel now. */
+  connections: number;
+}
+
+/**
+ * Presence that tells the truth: who is connected comes from Centrifugo's presence of
+ * `presence:{tenantId}` (a crashed browser drops out within Centrifugo's presence timeout); what they
+ * are doing and when they were last seen comes from the store. One status per person across tabs.
+ */
+export class PresenceService {
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly database: Database,
+    private readonly centrifugo: CentrifugoClient,
+    private readonly sink: EventSink,
+  ) {}
+
+  async setStatus(p: { tenantId: string; userId: string; userName: string; status: Exclude<PresenceStatus, 'offline'>; currentPage: string | null }): Promise<PresenceRow> {
+    const row = await upsertPresence(this.database, p);
+    await this.#publish(row);
+    return row;
+  }
+
+  async members(tenantId: string): Promise<{ members: PresenceMember[]; position: StreamPosition | null }> {
+    const channel = `presence:${tenantId}`;
+    const position = await this.centrifugo.position(channel).catch(() => null);
+    const [clients, stored] = await Promise.all([this.centrifugo.presence(channel), listPresence(this.database, tenantId)]);
+    const connections = new Map<string, { count: number; name: string }>();
+    for (const c of Object.values(clients)) {
+      const name = (c.conn_info as { name?: string } | undefined)?.name ?? c.user;
+      connections.set(c.user, { count: (connections.get(c.user)?.count ?? 0) + 1, name });
+    }
+    const byUser = new Map(stored.map((r) => [r.userId, r]));
+    const members: PresenceMember[] = [];
+    for (const [userId, conn] of connections) {
+      const row = byUser.get(userId);
+      members.push({
+        userId,
+        userName: row?.userName ?? conn.name,
+        status: row && row.status !== 'offline' ? row.status : 'online',
+        currentPage: row?.currentPage ?? null,
+        lastSeen: new Date().toISOString(),
+        connections: conn.count,
+      });
+    }
+    for (const row of stored) {
+      if (connections.has(row.userId)) continue;
+      members.push({ userId: row.userId, userName: row.userName, status: 'offline', currentPage: null, lastSeen: row.lastSeen, connections: 0 });
+    }
+    return { members, position };
+  }
+
+  /** Marks people whose last connection went as offline (stores last seen, publishes the change). */
+  async sweep(): Promise<number> {
+    let changed = 0;
+    for (const tenantId of await tenantsWithOnlineUsers(this.database)) {
+      const clients = await this.centrifugo.presence(`presence:${tenantId}`);
+      const connected = new Set(Object.values(clients).map((c) => c.user));
+      const stored = await listPresence(this.database, tenantId);
+      const gone = stored.filter((r) => r.online && !connected.has(r.userId)).map((r) => r.userId);
+      for (const row of await markOffline(this.database, tenantId, gone)) {
+        await this.#publish(row);
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  start(intervalMs: number, onError: (err: unknown) => void): void {
+    if (this.#timer || intervalMs <= 0) return;
+    this.#timer = setInterval(() => void this.sweep().catch(onError), intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  async #publish(row: PresenceRow): Promise<void> {
+    await this.sink.accept(validateIngestBody({
+      type: 'presence_update',
+      tenantId: row.tenantId,
+      data: { userId: row.userId, userName: row.userName, status: row.status, ...(row.currentPage ? { currentPage: row.currentPage } : {}), lastSeen: row.lastSeen },
+    }));
+  }
+}

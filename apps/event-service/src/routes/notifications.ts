@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../errors';
+import { isDatabaseUnavailable, type Database } from '../store/database';
+import type { CentrifugoClient } from '../centrifugo/client';
+import { BILLING_EVENT_TYPES, type BillingEventType } from '../domain/billing';
+import { getNotification, markAllRead, markRead, queryNotifications, type Notification } from '../store/notification-store';
+import type { StreamAnchor } from './deployments';
+
+const tenantParams = z.strictObject({ tenantId: z.string().min(1).max(100) });
+const notificationParams = tenantParams.extend({ id: z.uuid() });
+
+const encodeCursor = (nseq: number) => Buffer.from(`n:${nseq}`).toString('base64url');
+function decodeCursor(cursor: string): number {
+  const m = /^n:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw new AppError('ERR_INVALID_CURSOR', 'the cursor is not one this API gave out', { errors: [{ path: 'query.cursor', message: 'malformed cursor' }] });
+  return Number(m[1]);
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) throw new AppError('ERR_DATABASE_UNAVAILABLE', 'the read model is unreachable', { cause: err, headers: { 'retry-after': '2' } });
+    throw err;
+  }
+}
+
+/** Use case 2: the billing notification centre; read state per user, stored on the server. */
+export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; centrifugo: CentrifugoClient }> = async (app, { database, centrifugo }) => {
+  // Marking read is acting as a member (policy action `write` on billing), so an operator reading a
+  // tenant's notifications cannot change what its users see as unread.
+  const authorized = (request: FastifyRequest, action: 'read' | 'write', tenantId: string) => {
+    const channel = app.authorizeChannel(request, action, `billing:${tenantId}`);
+    return { channel: channel.name, userId: request.identity!.sub };
+  };
+
+  app.get(
+    '/v1/tenants/:tenantId/notifications',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['notifications'],
+        summary: 'Billing notifications, newest first, with the caller’s read state, exact unread count and stream position',
+        params: tenantParams,
+        querystring: z.strictObject({
+          unread: z.enum(['true', 'false']).optional(),
+          type: z.enum(BILLING_EVENT_TYPES as [BillingEventType, ...BillingEventType[]]).optional(),
+          cursor: z.string().max(200).optional(),
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+        }),
+        security: [{ bearer: [] }],
+      },
+    },
+    async (request): Promise<{ items: Notification[]; unreadCount: number; nextCursor: string | null } & StreamAnchor> => {
+      const { tenantId } = request.params;
+      const { channel, userId } = authorized(request, 'read', tenantId);
+      const q = request.query;
+      const beforeSeq = q.cursor ? decodeCursor(q.cursor) : undefined;
+      const position = await centrifugo.position(channel).catch(() => null);
+      const page = await guarded(() => queryNotifications(database, { tenantId, userId, channel, unread: q.unread === 'true', type: q.type, beforeSeq, limit: q.limit }));
+      return { items: page.items, unreadCount: page.unreadCount, nextCursor: page.nextBefore === null ? null : encodeCursor(page.nextBefore), position, ...page.join };
+    },
+  );
+
+  app.get(
+    '/v1/tenants/:tenantId/notifications/:id',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['notifications'],
+        summary: 'One notification (id = the billing event’s id); 404 for events that raised none (usage samples below a new threshold)',
+        params: notificationParams,
+        security: [{ bearer: [] }],
+      },
+    },
+    async (request): Promise<Notification> => {
+      const { tenantId, id } = request.params;
+      const { userId } = authorized(request, 'read', tenantId);
+      const item = await guarded(() => getNotification(database, tenantId, userId, id));
+      if (!item) throw new AppError('ERR_NOT_FOUND', `no notification ${id} in this tenant`);
+      return item;
+    },
+  );
+
+  app.post(
+    '/v1/tenants/:tenantId/notifications/:id/read',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['notifications'], summary: 'Mark one notification read for the caller', params: notificationParams, security: [{ bearer: [] }] },
+    },
+    async (request): Promise<{ id: string; read: true; unreadCount: number }> => {
+      const { tenantId, id } = request.params;
+      const { channel, userId } = authorized(request, 'write', tenantId);
+      const found = await guarded(() => markRead(database, tenantId, userId, id));
+      if (!found) throw new AppError('ERR_NOT_FOUND', `no notification ${id} in this tenant`);
+      const page = await guarded(() => queryNotifications(database, { tenantId, userId, channel, limit: 1 }));
+      return { id, read: true, unreadCount: page.unreadCount };
+    },
+  );
+
+  app.post(
+    '/v1/tenants/:tenantId/notifications/read-all',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['notifications'], summary: 'Mark every notification received so far read for the caller', params: tenantParams, security: [{ bearer: [] }] },
+    },
+    async (request): Promise<{ unreadCount: number }> => {
+      const { tenantId } = request.params;
+      const { channel, userId } = authorized(request, 'write', tenantId);
+      await guarded(() => markAllRead(database, tenantId, userId));
+      const page = await guarded(() => queryNotifications(database, { tenantId, userId, channel, limit: 1 }));
+      return { unreadCount: page.unreadCount };
+    },
+  );
+};

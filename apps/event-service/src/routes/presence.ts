@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { TENANT_ID_REGEX_SOURCE, type StreamPosition } from '@neo/contracts';
+import { SETTABLE_STATUSES, type PresenceMember, type PresenceService } from '../presence/presence-service';
+
+export const MAX_PAGE_LENGTH = 200;
+
+const params = z.strictObject({ tenantId: z.string().regex(new RegExp(TENANT_ID_REGEX_SOURCE), 'not a tenant id') });
+const statusBody = z.strictObject({
+  status: z.enum(SETTABLE_STATUSES as [string, ...string[]]),
+  currentPage: z.string().trim().max(MAX_PAGE_LENGTH, `at most ${MAX_PAGE_LENGTH} characters`).optional(),
+});
+
+/**
+ * `GET /v1/tenants/{tenantId}/presence`: members with status, current page and last seen.
+ * `PUT /v1/tenants/{tenantId}/presence/me`: the caller's own status; stamped with the caller's identity,
+ * so nobody sets someone else's status.
+ */
+export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }> = async (app, { presence }) => {
+  app.get(
+    '/v1/tenants/:tenantId/presence',
+    { preHandler: app.authenticate, schema: { tags: ['presence'], summary: 'Who of the tenant is online, their status, page and last seen', params, security: [{ bearer: [] }] } },
+    async (request): Promise<{ members: PresenceMember[]; position: StreamPosition | null }> => {
+      const channel = app.authorizeChannel(request, 'read', `presence:${request.params.tenantId}`);
+      return presence.members(channel.kind === 'tenant' ? channel.tenantId : request.params.tenantId);
+    },
+  );
+
+  app.put(
+    '/v1/tenants/:tenantId/presence/me',
+    { preHandler: app.authenticate, schema: { tags: ['presence'], summary: "Set the caller's own status (online, away, busy) and current page", params, body: statusBody, security: [{ bearer: [] }] } },
+    async (request) => {
+      app.authorizeChannel(request, 'write', `presence:${request.params.tenantId}`);
+      const identity = request.identity!;
+      const row = await presence.setStatus({
+        tenantId: request.params.tenantId,
+        userId: identity.sub,
+        userName: identity.name,
+        status: request.body.status as (typeof SETTABLE_STATUSES)[number],
+        currentPage: request.body.currentPage ?? null,
+      });
+      return { userId: row.userId, userName: row.userName, status: row.status, currentPage: row.currentPage, lastSeen: row.lastSeen };
+    },
+  );
+};

@@ -1,0 +1,152 @@
+import { sql } from 'drizzle-orm';
+import type { DeploymentState, InstanceType } from '@neo/contracts';
+import type { Database } from './database';
+import type { Tx } from '../pipeline/projector';
+import { rowsOf } from './event-store';
+
+interface DeploymentRow {
+  tenant_id: string;
+  id: string;
+  instance_type: string;
+  instance_name: string | null;
+  status: string;
+  progress: number | string;
+  current_step: string | null;
+  steps: unknown;
+  logs: unknown;
+  log_count: number | string;
+  error: string | null;
+  instance_url: string | null;
+  started_at: string | Date;
+  finished_at: string | Date | null;
+  updated_at: string | Date;
+  version: number | string;
+}
+
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+const iso = (v: string | Date) => new Date(v).toISOString();
+
+export function toDeploymentState(r: DeploymentRow): DeploymentState {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    instanceType: r.instance_type as InstanceType,
+    instanceName: r.instance_name,
+    status: r.status as DeploymentState['status'],
+    progress: Number(r.progress),
+    currentStep: r.current_step,
+    steps: json<string[]>(r.steps),
+    logs: json<string[]>(r.logs),
+    logCount: Number(r.log_count),
+    error: r.error,
+    instanceUrl: r.instance_url,
+    startedAt: iso(r.started_at),
+    finishedAt: r.finished_at === null ? null : iso(r.finished_at),
+    updatedAt: iso(r.updated_at),
+    version: Number(r.version),
+  };
+}
+
+/** The deployment's row, locked for the rest of the transaction (events of one deployment apply one at a time). */
+export async function lockDeployment(tx: Tx, tenantId: string, id: string): Promise<DeploymentState | null> {
+  const rows = rowsOf<DeploymentRow>(await tx.execute(sql`select * from deployments where tenant_id = ${tenantId} and id = ${id} for update`));
+  return rows[0] ? toDeploymentState(rows[0]) : null;
+}
+
+/** Inserts a new deployment; false when the id exists already (a concurrent start won). */
+export async function insertDeployment(tx: Tx, s: DeploymentState): Promise<boolean> {
+  const rows = rowsOf<{ id: string }>(await tx.execute(sql`
+    insert into deployments (tenant_id, id, instance_type, instance_name, status, progress, current_step, steps, logs, log_count, error, instance_url, started_at, finished_at, updated_at, version)
+    values (${s.tenantId}, ${s.id}, ${s.instanceType}, ${s.instanceName}, ${s.status}, ${s.progress}, ${s.currentStep}, ${JSON.stringify(s.steps)}::jsonb, ${JSON.stringify(s.logs)}::jsonb,
+            ${s.logCount}, ${s.error}, ${s.instanceUrl}, ${s.startedAt}::timestamptz, ${s.finishedAt}::timestamptz, ${s.updatedAt}::timestamptz, ${s.version})
+    on conflict (tenant_id, id) do nothing
+    returning id`));
+  return rows.length === 1;
+}
+
+export async function updateDeployment(tx: Tx, s: DeploymentState): Promise<void> {
+  await tx.execute(sql`
+    update deployments set status = ${s.status}, progress = ${s.progress}, current_step = ${s.currentStep}, logs = ${JSON.stringify(s.logs)}::jsonb,
+      log_count = ${s.logCount}, error = ${s.error}, instance_url = ${s.instanceUrl}, finished_at = ${s.finishedAt}::timestamptz,
+      updated_at = ${s.updatedAt}::timestamptz, version = ${s.version}
+    where tenant_id = ${s.tenantId} and id = ${s.id}`);
+}
+
+/**
+ * What a reader needs to join the live stream exactly: the channel's last relayed sequence and the ids
+ * of events already projected but not yet relayed (they will arrive with a higher `seq` and must be
+ * skipped). Read in the SAME statement as the state, so both come from one snapshot.
+ */
+export interface StreamJoin {
+  streamSeq: number;
+  pendingEventIds: string[];
+}
+
+const joinColumns = (channel: string) => sql`
+  (select coalesce(max(last_seq), 0) from channel_streams where channel = ${channel}) as stream_seq,
+  (select coalesce(json_agg(event_id::text), '[]'::json) from outbox where channel = ${channel}) as pending`;
+
+function joinOf(r: { stream_seq: number | string; pending: unknown }): StreamJoin {
+  return { streamSeq: Number(r.stream_seq), pendingEventIds: json<string[]>(r.pending) };
+}
+
+/** A tenant's deployments, newest first, with the stream join. */
+export async function listDeployments(database: Database, tenantId: string, channel: string, limit: number): Promise<{ items: DeploymentState[]; join: StreamJoin }> {
+  const rows = await database.rows<{ items: unknown; stream_seq: number | string; pending: unknown }>(sql`
+    select (select coalesce(json_agg(d), '[]'::json) from (
+              select * from deployments where tenant_id = ${tenantId} order by started_at desc, id limit ${limit}) d) as items,
+           ${joinColumns(channel)}`);
+  const r = rows[0]!;
+  return { items: json<DeploymentRow[]>(r.items).map(toDeploymentState), join: joinOf(r) };
+}
+
+/** One deployment (or whether it is only requested so far), with the stream join. */
+export async function getDeployment(database: Database, tenantId: string, id: string, channel: string): Promise<{ item: DeploymentState | null; requested: boolean; join: StreamJoin }> {
+  const rows = await database.rows<{ item: unknown; requested: boolean; stream_seq: number | string; pending: unknown }>(sql`
+    select (select row_to_json(d) from deployments d where tenant_id = ${tenantId} and id = ${id}) as item,
+           exists (select 1 from deployment_requests where tenant_id = ${tenantId} and id = ${id}) as requested,
+           ${joinColumns(channel)}`);
+  const r = rows[0]!;
+  const item = json<DeploymentRow | null>(r.item);
+  return { item: item ? toDeploymentState(item) : null, requested: Boolean(r.requested), join: joinOf(r) };
+}
+
+/** Durations (ms) of the tenant's most recent completed deployments of each instance type. */
+export async function recentDurations(database: Database, tenantId: string, sample: number): Promise<Map<string, number[]>> {
+  const rows = await database.rows<{ instance_type: string; ms: number | string }>(sql`
+    select instance_type, ms from (
+      select instance_type, extract(epoch from (finished_at - started_at)) * 1000 as ms,
+             row_number() over (partition by instance_type order by finished_at desc) as n
+      from deployments where tenant_id = ${tenantId} and status = 'completed') t
+    where n <= ${sample}`);
+  const byType = new Map<string, number[]>();
+  for (const r of rows) byType.set(r.instance_type, [...(byType.get(r.instance_type) ?? []), Number(r.ms)]);
+  return byType;
+}
+
+export interface DeploymentRequest {
+  deploymentId: string;
+  tenantId: string;
+  instanceType: InstanceType;
+  instanceName: string | null;
+  requestedBy: string;
+  requestedAt: string;
+}
+
+export async function insertDeploymentRequest(database: Database, r: Omit<DeploymentRequest, 'requestedAt'>): Promise<DeploymentRequest> {
+  const rows = await database.rows<{ requested_at: string | Date }>(sql`
+    insert into deployment_requests (id, tenant_id, instance_type, instance_name, requested_by)
+    values (${r.deploymentId}, ${r.tenantId}, ${r.instanceType}, ${r.instanceName}, ${r.requestedBy}) returning requested_at`);
+  return { ...r, requestedAt: iso(rows[0]!.requested_at) };
+}
+
+/** Hands up to `limit` unclaimed requests to one deployer; concurrent deployers never get the same one. */
+export async function claimDeploymentRequests(database: Database, limit: number): Promise<DeploymentRequest[]> {
+  const rows = await database.rows<{ id: string; tenant_id: string; instance_type: string; instance_name: string | null; requested_by: string; requested_at: string | Date }>(sql`
+    update deployment_requests set claimed_at = now()
+    where id in (select id from deployment_requests where claimed_at is null order by requested_at limit ${limit} for update skip locked)
+    returning id, tenant_id, instance_type, instance_name, requested_by, requested_at`);
+  return rows
+    .map((r) => ({ deploymentId: r.id, tenantId: r.tenant_id, instanceType: r.instance_type as InstanceType, instanceName: r.instance_name, requestedBy: r.requested_by, requestedAt: iso(r.requested_at) }))
+    .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+}

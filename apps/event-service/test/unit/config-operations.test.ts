@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, ConfigError } from '../../src/config';
+
+const base = {
+  AUTH_JWT_SECRET: 'dev-secret-for-tests',
+  INGEST_API_KEYS: 'dev-key',
+  CENTRIFUGO_API_KEY: 'dev-api',
+  CENTRIFUGO_TOKEN_SECRET: 'dev-token',
+};
+
+// Operations settings and the misconfigurations an operator meets first; each stops with one line naming the variable.
+describe('loadConfig: operations', () => {
+  it('shutdown defaults: no drain delay locally, 15 s budget', () => {
+    expect(loadConfig(base).shutdown).toEqual({ delayMs: 0, timeoutMs: 15_000 });
+    expect(loadConfig({ ...base, SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '30000' }).shutdown).toEqual({ delayMs: 5000, timeoutMs: 30_000 });
+  });
+
+  it('accepts the Redis URL forms Centrifugo accepts', () => {
+    for (const url of ['redis://redis:6379', 'rediss://user:pw@redis.example.com:6380/0', 'redis+sentinel://s1:26379?sentinel_master_name=mymaster']) {
+      expect(loadConfig({ ...base, CENTRIFUGO_ENGINE: 'redis', REDIS_URL: url }).centrifugo.redisUrl).toBe(url);
+    }
+  });
+
+  it.each([
+    [{ ...base, CENTRIFUGO_ENGINE: 'nats' }, /^CENTRIFUGO_ENGINE: /],
+    [{ ...base, CENTRIFUGO_ENGINE: 'redis', REDIS_URL: 'localhost:6379' }, /^REDIS_URL: /],
+    [{ ...base, CENTRIFUGO_URL: 'centrifugo:8000' }, /^CENTRIFUGO_URL: /],
+    [{ ...base, DATABASE_URL: 'postgres//nope' }, /^DATABASE_URL: /],
+    [{ ...base, AUTH_JWKS_URL: 'not a url', AUTH_JWT_SECRET: '' }, /^AUTH_JWKS_URL: /],
+    [{ ...base, CENTRIFUGO_API_KEY: '' }, /^CENTRIFUGO_API_KEY is required$/],
+    [{ ...base, CENTRIFUGO_TOKEN_SECRET: undefined }, /^CENTRIFUGO_TOKEN_SECRET is required$/],
+    [{ ...base, INGEST_API_KEYS: undefined }, /^INGEST_API_KEYS is required/],
+    [{ ...base, SHUTDOWN_DELAY_MS: '-1' }, /^SHUTDOWN_DELAY_MS: /],
+    [{ ...base, SHUTDOWN_TIMEOUT_MS: 'soon' }, /^SHUTDOWN_TIMEOUT_MS: /],
+  ])('refuses %o with one line naming the variable', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+});

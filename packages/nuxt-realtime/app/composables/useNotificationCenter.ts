@@ -1,0 +1,161 @@
+import { tenantChannel, type AnyEventEnvelope } from '@neo/contracts';
+import type { HistoryAnchor } from '../utils/live-anchor';
+
+export const BILLING_TYPES = ['billing_invoice', 'billing_payment', 'billing_plan_change', 'billing_usage_alert', 'billing_subscription'] as const;
+export type BillingType = (typeof BILLING_TYPES)[number];
+
+/** A billing notification with the caller's read state (read state is stored by the service, per user). */
+export interface BillingNotification {
+  id: string;
+  type: BillingType;
+  status: string | null;
+  amount: number | null;
+  currency: string | null;
+  message: string | null;
+  details: Record<string, string | number>;
+  createdAt: string;
+  read: boolean;
+}
+
+interface NotificationPage extends HistoryAnchor {
+  items: BillingNotification[];
+  unreadCount: number;
+  nextCursor: string | null;
+}
+
+export interface NotificationFilter {
+  type: BillingType | 'all';
+  unreadOnly: boolean;
+}
+
+/**
+ * The billing notification centre of this tab, shared by the header badge and the billing page
+ * (`useState`), so both always show the same unread count.
+ */
+export function useNotificationCenter() {
+  const { user, apiFetch } = useAuth();
+  const { t } = useT();
+  const items = useState<BillingNotification[]>('neo-notifications', () => []);
+  const unreadCount = useState<number>('neo-notifications-unread', () => 0);
+  const nextCursor = useState<string | null>('neo-notifications-cursor', () => null);
+  const status = useState<'idle' | 'loading' | 'ready' | 'error'>('neo-notifications-status', () => 'idle');
+  const error = useState<string | null>('neo-notifications-error', () => null);
+  const filter = useState<NotificationFilter>('neo-notifications-filter', () => ({ type: 'all', unreadOnly: false }));
+  /** A failed mark-read, shown next to the list. */
+  const actionError = useState<string | null>('neo-notifications-action-error', () => null);
+
+  const canRead = computed(() => Boolean(user.value?.tenantId) && (user.value?.permissions.includes('billing:read') ?? false));
+  const base = computed(() => `/v1/tenants/${encodeURIComponent(user.value?.tenantId ?? '')}/notifications`);
+
+  const messageOf = (err: unknown) => (err instanceof ApiError ? err.problem.detail : t('error.network'));
+
+  function query(cursor?: string): string {
+    const params = new URLSearchParams({ limit: '20' });
+    if (filter.value.type !== 'all') params.set('type', filter.value.type);
+    if (filter.value.unreadOnly) params.set('unread', 'true');
+    if (cursor) params.set('cursor', cursor);
+    return `${base.value}?${params}`;
+  }
+
+  /** Loads the first page for the current filter; returns its anchor for the live stream. */
+  async function load(): Promise<HistoryAnchor | null> {
+    if (!canRead.value) return null;
+    status.value = 'loading';
+    error.value = null;
+    try {
+      const page = await apiFetch<NotificationPage>(query());
+      items.value = page.items;
+      unreadCount.value = page.unreadCount;
+      nextCursor.value = page.nextCursor;
+      status.value = 'ready';
+      return page;
+    } catch (err) {
+      error.value = messageOf(err);
+      status.value = 'error';
+      return null;
+    }
+  }
+
+  async function loadMore(): Promise<void> {
+    if (!nextCursor.value) return;
+    try {
+      const page = await apiFetch<NotificationPage>(query(nextCursor.value));
+      const known = new Set(items.value.map((n) => n.id));
+      items.value = [...items.value, ...page.items.filter((n) => !known.has(n.id))];
+      nextCursor.value = page.nextCursor;
+    } catch (err) {
+      actionError.value = messageOf(err);
+    }
+  }
+
+  async function markRead(id: string): Promise<void> {
+    actionError.value = null;
+    try {
+      const answer = await apiFetch<{ unreadCount: number }>(`${base.value}/${encodeURIComponent(id)}/read`, { method: 'POST', body: {} });
+      items.value = items.value.map((n) => (n.id === id ? { ...n, read: true } : n)).filter((n) => !filter.value.unreadOnly || !n.read);
+      unreadCount.value = answer.unreadCount;
+    } catch (err) {
+      actionError.value = messageOf(err);
+    }
+  }
+
+  async function markAllRead(): Promise<void> {
+    actionError.value = null;
+    try {
+      const answer = await apiFetch<{ unreadCount: number }>(`${base.value}/read-all`, { method: 'POST', body: {} });
+      items.value = filter.value.unreadOnly ? [] : items.value.map((n) => ({ ...n, read: true }));
+      unreadCount.value = answer.unreadCount;
+    } catch (err) {
+      actionError.value = messageOf(err);
+    }
+  }
+
+  /**
+   * A billing event arrived live: fetch its notification (a usage sample that crossed no new
+   * threshold has none: 404, ignored). Returns the notification when it is new.
+   */
+  async function arrived(event: AnyEventEnvelope): Promise<BillingNotification | null> {
+    if (items.value.some((n) => n.id === event.id)) return null;
+    let notification: BillingNotification;
+    try {
+      notification = await apiFetch<BillingNotification>(`${base.value}/${encodeURIComponent(event.id)}`);
+    } catch {
+      return null;
+    }
+    if (items.value.some((n) => n.id === notification.id)) return null;
+    if (!notification.read) unreadCount.value += 1;
+    const f = filter.value;
+    if ((f.type === 'all' || f.type === notification.type) && (!f.unreadOnly || !notification.read)) items.value = [notification, ...items.value];
+    return notification;
+  }
+
+  const channel = computed(() => (canRead.value && user.value?.tenantId ? tenantChannel('billing', user.value.tenantId) : ''));
+  return { items, unreadCount, nextCursor, status, error, actionError, filter, canRead, channel, load, loadMore, markRead, markAllRead, arrived };
+}
+
+/**
+ * The live side of the centre: call ONCE per page tree (the header badge does). Loads, goes live from
+ * the loaded state, and toasts each new notification.
+ */
+export function useNotificationFeed() {
+  const center = useNotificationCenter();
+  const toast = useToast();
+  const { describe } = useNotificationText();
+  const live = useLiveStream(center.channel, (event) => {
+    void center.arrived(event).then((n) => {
+      if (!n) return;
+      const text = describe(n);
+      toast.add({ title: text.title, description: text.body, icon: text.icon, color: text.color });
+    });
+  });
+  async function reload(): Promise<void> {
+    const anchor = await center.load();
+    if (anchor) live.anchor(anchor);
+  }
+  if (import.meta.client) {
+    watch(center.channel, (name) => name && void reload(), { immediate: true });
+    // A filter change reloads the page; the stream position stays valid (arrivals are deduplicated by id).
+    watch(() => ({ ...center.filter.value }), () => void center.load(), { deep: true });
+  }
+  return { ...center, reload };
+}
