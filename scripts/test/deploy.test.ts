@@ -1,0 +1,163 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../lib/paths.mjs';
+import { centrifugoValues, renderCentrifugoConfig, CENTRIFUGO_VERSION } from '../lib/centrifugo.mjs';
+
+const exec = promisify(execFile);
+const CI = process.env.CI === 'true';
+const DEPLOY = path.join(ROOT, 'deploy');
+const read = (p: string) => readFileSync(path.join(DEPLOY, p), 'utf8');
+
+async function runs(command: string, args: string[]): Promise<boolean> {
+  try {
+    await exec(command, args, { timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `promtool` comes from Debian's `prometheus` package; `npm test` installs it when it can (scripts/lib/promtool.mjs). */
+const hasPromtool = await runs('promtool', ['--version']);
+/** `docker compose config` needs the compose plugin only, not a running engine. */
+const hasCompose = await runs('docker', ['compose', 'version']);
+if (!hasPromtool) console.warn(`!!! promtool is not installed: the Prometheus checks are ${CI ? 'FAILING (CI=true)' : 'SKIPPED'} !!!`);
+if (!hasCompose) console.warn(`!!! the docker compose plugin is not installed: \`docker compose -f deploy/compose.yaml config\` is ${CI ? 'FAILING (CI=true)' : 'SKIPPED'} !!!`);
+
+/** Every `neo_*` name the event service registers (read from its source, so this test needs no app). */
+const serviceMetricNames = new Set([...readFileSync(path.join(ROOT, 'apps/event-service/src/plugins/metrics.ts'), 'utf8').matchAll(/name: '(neo_[a-z_]+)'/g)].map((m) => m[1]!));
+/** Centrifugo metrics the dashboard and alerts may use (seen on a v6.9.1 node's /metrics). */
+const CENTRIFUGO_METRICS = new Set([
+  'centrifugo_node_num_clients',
+  'centrifugo_node_num_subscriptions',
+  'centrifugo_node_num_channels',
+  'centrifugo_node_num_users',
+  'centrifugo_node_messages_sent_count',
+  'centrifugo_api_command_duration_seconds_histogram',
+  'centrifugo_client_num_reply_errors',
+  'centrifugo_client_recover',
+]);
+const PROCESS_METRICS = new Set(['up', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds']);
+
+/** Metric names in a PromQL expression (identifiers followed by `{`, `[` or `)`/space, minus functions). */
+function metricNames(expr: string): string[] {
+  const names = [...expr.matchAll(/\b([a-z_][a-z0-9_]*)\s*(?=\{|\[|\)|$|\s*[><=!])/g)].map((m) => m[1]!);
+  return names.filter((n) => /^(neo_|centrifugo_|process_|nodejs_)/.test(n) || n === 'up');
+}
+
+/** A known metric, or a histogram's `_bucket`/`_count`/`_sum` series of one. */
+function isKnownMetric(name: string): boolean {
+  const known = (n: string) => serviceMetricNames.has(n) || CENTRIFUGO_METRICS.has(n) || PROCESS_METRICS.has(n);
+  return known(name) || known(name.replace(/_(bucket|count|sum)$/, ''));
+}
+
+function expectKnownMetric(name: string) {
+  expect(isKnownMetric(name), `unknown metric ${name}`).toBe(true);
+}
+
+describe('deploy/prometheus', () => {
+  it.skipIf(!hasPromtool && !CI)('prometheus.yml passes `promtool check config` (which also checks the rule files)', async () => {
+    const { stdout } = await exec('promtool', ['check', 'config', path.join(DEPLOY, 'prometheus/prometheus.yml')]);
+    expect(stdout).toContain('SUCCESS');
+  });
+
+  it.skipIf(!hasPromtool && !CI)('alerts.yml passes `promtool check rules`, and its unit tests (`promtool test rules`) fire what they should', async () => {
+    const check = await exec('promtool', ['check', 'rules', path.join(DEPLOY, 'prometheus/alerts.yml')]);
+    expect(check.stdout).toMatch(/SUCCESS: \d+ rules found/);
+    const test = await exec('promtool', ['test', 'rules', path.join(DEPLOY, 'prometheus/alerts.test.yml')]);
+    expect(test.stdout).toContain('SUCCESS');
+  });
+
+  it('alerts cover relay lag, error rates, Centrifugo down and nobody connected, on metrics that exist', () => {
+    const rules = read('prometheus/alerts.yml');
+    for (const alert of ['NeoRelayLagHigh', 'NeoIngestErrorRate', 'NeoCentrifugoApiErrors', 'CentrifugoDown', 'CentrifugoNobodyConnected']) expect(rules).toContain(`alert: ${alert}`);
+    const exprs = [...rules.matchAll(/expr: (?:\|\n((?: {10}.*\n)+)|(.*))/g)].map((m) => (m[1] ?? m[2])!);
+    expect(exprs.length).toBeGreaterThanOrEqual(5);
+    for (const expr of exprs) for (const name of metricNames(expr)) expectKnownMetric(name);
+  });
+
+  it('scrapes the event service and Centrifugo (on its internal port)', () => {
+    const config = read('prometheus/prometheus.yml');
+    expect(config).toContain("targets: ['event-service:4000']");
+    expect(config).toContain("targets: ['centrifugo:9000']");
+  });
+});
+
+describe('deploy/grafana', () => {
+  const dashboard = JSON.parse(read('grafana/dashboards/neo-realtime.json')) as {
+    uid: string;
+    title: string;
+    panels: Array<{ type: string; title: string; gridPos: object; targets?: Array<{ expr: string }> }>;
+  };
+
+  it('the dashboard is importable JSON with a uid, and panels for the service and Centrifugo', () => {
+    expect(dashboard.uid).toBe('neo-realtime');
+    const exprs = dashboard.panels.flatMap((p) => p.targets?.map((t) => t.expr) ?? []);
+    for (const p of dashboard.panels) expect(p.gridPos, p.title).toBeDefined();
+    const used = new Set(exprs.flatMap(metricNames));
+    for (const name of used) expectKnownMetric(name);
+    const shown = (name: string) => [...used].some((u) => u === name || u.replace(/_(bucket|count|sum)$/, '') === name);
+    for (const name of ['neo_ingest_events_total', 'neo_ingest_duration_seconds', 'neo_relay_lag_seconds', 'neo_relay_batch_size', 'neo_centrifugo_api_errors_total', 'neo_tokens_refused_total', 'neo_http_requests_total', 'neo_db_pool_connections',
+      'centrifugo_node_num_clients', 'centrifugo_node_num_subscriptions', 'centrifugo_node_messages_sent_count', 'centrifugo_api_command_duration_seconds_histogram']) {
+      expect(shown(name), `no panel shows ${name}`).toBe(true);
+    }
+  });
+
+  it('provisioning points at the compose Prometheus and the mounted dashboards folder', () => {
+    expect(read('grafana/provisioning/datasources/prometheus.yml')).toContain('url: http://prometheus:9090');
+    expect(read('grafana/provisioning/dashboards/neo-realtime.yml')).toContain('path: /var/lib/grafana/dashboards');
+    expect(read('compose.yaml')).toContain('./grafana/dashboards:/var/lib/grafana/dashboards:ro');
+  });
+});
+
+describe('deploy/compose.yaml', () => {
+  const compose = read('compose.yaml');
+  const secrets = { CENTRIFUGO_API_KEY: 'k'.repeat(32), CENTRIFUGO_TOKEN_SECRET: 't'.repeat(32), AUTH_JWT_SECRET: 'a'.repeat(32), INGEST_API_KEYS: 'i'.repeat(32), POSTGRES_PASSWORD: 'p'.repeat(16) };
+
+  it(`pins centrifugo/centrifugo:v${CENTRIFUGO_VERSION}, mounts its config, runs the Redis engine, and has a healthcheck per service`, () => {
+    expect(compose).toContain(`image: centrifugo/centrifugo:v${CENTRIFUGO_VERSION}`);
+    expect(compose).toContain('./centrifugo/config.compose.json:/centrifugo/config.json:ro');
+    const services = ['redis', 'postgres', 'centrifugo', 'event-service', 'portal', 'prometheus', 'grafana'];
+    const blocks = compose.split(/\n {2}(?=[a-z-]+:\n)/);
+    for (const name of services) {
+      const block = blocks.find((b) => b.startsWith(`${name}:\n`));
+      expect(block, `service ${name}`).toBeDefined();
+      expect(block, `healthcheck of ${name}`).toContain('healthcheck:');
+    }
+    expect(existsSync(path.join(ROOT, 'apps/event-service/Dockerfile'))).toBe(true);
+    expect(existsSync(path.join(ROOT, 'apps/portal/Dockerfile'))).toBe(true);
+  });
+
+  it.skipIf(!hasCompose && !CI)('`docker compose -f deploy/compose.yaml config` accepts it (and refuses to run without secrets)', async () => {
+    const file = path.join(DEPLOY, 'compose.yaml');
+    const { stdout } = await exec('docker', ['compose', '-f', file, 'config', '--quiet'], { env: { ...process.env, ...secrets } });
+    expect(stdout).toBe('');
+    const bare = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in secrets)));
+    await expect(exec('docker', ['compose', '-f', file, 'config', '--quiet'], { env: bare })).rejects.toThrow(/set [A-Z_]+/);
+  });
+
+  it('the compose Centrifugo config has exactly the channel and client options that npm start and the tests use', () => {
+    const compose = JSON.parse(read('centrifugo/config.compose.json'));
+    const local = renderCentrifugoConfig(centrifugoValues({ port: 8000, apiKey: 'x', tokenSecret: 'y', allowedOrigins: [], engine: 'redis' })) as Record<string, Record<string, unknown>>;
+    expect(compose.channel).toEqual(local.channel);
+    const { token: _token, allowed_origins: _o1, ...client } = local.client!;
+    const { allowed_origins: _o2, ...composeClient } = compose.client;
+    expect(composeClient).toEqual(client);
+    expect(compose.engine.type).toBe('redis');
+    // API, /metrics and /health off the public port.
+    expect(compose.http_server.internal_port).toBe('9000');
+    expect(compose.prometheus.enabled).toBe(true);
+    expect(compose.health.enabled).toBe(true);
+  });
+
+  const centrifugoBin = process.env.CENTRIFUGO_BIN ?? path.join(ROOT, `.tools/centrifugo-${CENTRIFUGO_VERSION}/centrifugo`);
+  it.skipIf(!existsSync(centrifugoBin))('the compose Centrifugo config passes `centrifugo checkconfig`', async () => {
+    const { stdout, stderr } = await exec(centrifugoBin, ['checkconfig', '-c', path.join(DEPLOY, 'centrifugo/config.compose.json')], {
+      env: { ...process.env, CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY: secrets.CENTRIFUGO_TOKEN_SECRET, CENTRIFUGO_HTTP_API_KEY: secrets.CENTRIFUGO_API_KEY },
+    });
+    expect(`${stdout}${stderr}`).not.toMatch(/error|unknown/i);
+  });
+});
