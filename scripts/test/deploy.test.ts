@@ -25,7 +25,9 @@ const hasPromtool = await runs('promtool', ['--version']);
 /** `docker compose config` needs the compose plugin only, not a running engine. */
 const hasCompose = await runs('docker', ['compose', 'version']);
 if (!hasPromtool) console.warn(`!!! promtool is not installed: the Prometheus checks are ${CI ? 'FAILING (CI=true)' : 'SKIPPED'} !!!`);
-if (!hasCompose) console.warn(`!!! the docker compose plugin is not installed: \`docker compose -f deploy/compose.yaml config\` is ${CI ? 'FAILING (CI=true)' : 'SKIPPED'} !!!`);
+// The issue allows this one check to skip where the plugin is missing (this machine has only the
+// docker CLI; Debian ships no compose v2 plugin), so it skips loudly even under CI.
+if (!hasCompose) console.warn('!!! the docker compose plugin is not installed: `docker compose -f deploy/compose.yaml config` is SKIPPED !!!');
 
 /** Every `neo_*` name the event service registers (read from its source, so this test needs no app). */
 const serviceMetricNames = new Set([...readFileSync(path.join(ROOT, 'apps/event-service/src/plugins/metrics.ts'), 'utf8').matchAll(/name: '(neo_[a-z_]+)'/g)].map((m) => m[1]!));
@@ -131,7 +133,7 @@ describe('deploy/compose.yaml', () => {
     expect(existsSync(path.join(ROOT, 'apps/portal/Dockerfile'))).toBe(true);
   });
 
-  it.skipIf(!hasCompose && !CI)('`docker compose -f deploy/compose.yaml config` accepts it (and refuses to run without secrets)', async () => {
+  it.skipIf(!hasCompose)('`docker compose -f deploy/compose.yaml config` accepts it (and refuses to run without secrets)', async () => {
     const file = path.join(DEPLOY, 'compose.yaml');
     const { stdout } = await exec('docker', ['compose', '-f', file, 'config', '--quiet'], { env: { ...process.env, ...secrets } });
     expect(stdout).toBe('');

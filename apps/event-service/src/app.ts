@@ -19,6 +19,7 @@ import type { Projector } from './pipeline/projector';
 import { MonitoringCollector } from './monitoring/collector';
 import { PresenceService } from './presence/presence-service';
 import { presenceRoutes } from './routes/presence';
+import { countByStatus, monitoringRoutes } from './routes/monitoring';
 import { openDatabase, type Database } from './store/database';
 import { deleteExpiredEvents } from './store/event-store';
 import { historyRoutes } from './routes/history';
@@ -26,6 +27,8 @@ import { deploymentRoutes } from './routes/deployments';
 import { notificationRoutes } from './routes/notifications';
 import { deploymentProjector } from './pipeline/projectors/deployments';
 import { notificationProjector } from './pipeline/projectors/notifications';
+import { alertProjector, instanceMetricsProjector } from './pipeline/projectors/monitoring';
+import { tenantAlertRules } from './monitoring/alert-rules';
 import { metricsPlugin, ServiceMetrics } from './plugins/metrics';
 import { topTenantsRoutes } from './routes/top-tenants';
 
@@ -125,13 +128,19 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(realtimeRoutes, { config });
   await app.register(adminRoutes, { config });
   // Read models kept in the ingest transaction (deployments, notifications, …).
-  const projectors: Projector[] = [deploymentProjector, notificationProjector];
+  const projectors: Projector[] = [
+    deploymentProjector,
+    notificationProjector,
+    alertProjector,
+    instanceMetricsProjector(tenantAlertRules(config.tenantAlertForSeconds), database.kind === 'postgres'),
+  ];
   const sink = metrics.instrumentSink(new DurableSink(database, relay, projectors));
   await app.register(eventRoutes, { sink });
 
   const presence = new PresenceService(database, centrifugo, sink);
   app.decorate('presence', presence);
   await app.register(presenceRoutes, { presence });
+  await app.register(monitoringRoutes, { database, centrifugo });
   app.addHook('onReady', async () => presence.start(config.presenceSweepMs, (err) => app.log.warn({ err: (err as Error).message }, 'presence sweep failed')));
   app.addHook('preClose', async () => presence.stop());
 
@@ -140,6 +149,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ? new MonitoringCollector(sink, {
         intervalMs: config.hostMetricsIntervalMs,
         diskPath: config.databaseUrl || config.dataDir.startsWith('memory://') ? '/' : config.dataDir,
+        activeInstances: async () => [...(await countByStatus(database, ['completed'])).values()].reduce((a, b) => a + b, 0),
         onError: (err) => app.log.warn({ err: (err as Error).message }, 'host metrics: sample failed'),
       })
     : null;

@@ -43,6 +43,7 @@ const envSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   HOST_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   PRESENCE_SWEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  TENANT_ALERT_FOR_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(15_000),
 });
@@ -91,6 +92,8 @@ export interface Config {
   readonly hostMetricsIntervalMs: number;
   /** How often users whose last connection went are marked offline (last seen), ms; 0 = off. Default 10000. */
   readonly presenceSweepMs: number;
+  /** How long a tenant instance's figure must stay over a threshold before its alert opens, seconds. Default 30. */
+  readonly tenantAlertForSeconds: number;
   readonly shutdown: {
     /**
      * After SIGTERM, how long `/readyz` answers 503 while the service still serves everything, so a load
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: e.RETENTION_DAYS,
     hostMetricsIntervalMs: e.HOST_METRICS_INTERVAL_MS ?? (e.NODE_ENV === 'test' ? 0 : 5000),
     presenceSweepMs: e.PRESENCE_SWEEP_MS,
+    tenantAlertForSeconds: e.TENANT_ALERT_FOR_SECONDS,
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
   };
   return deepFreeze(config);

@@ -134,6 +134,8 @@ export const eventRegistry = {
     topic: 'alerts',
     data: z.strictObject({
       alertId: text(100).optional(),
+      /** The tenant instance the alert is about, when it is about one. */
+      instanceId: text(100).optional(),
       rule: text(100),
       severity: z.enum(ALERT_SEVERITIES),
       state: z.enum(['open', 'updated', 'resolved']).default('open'),

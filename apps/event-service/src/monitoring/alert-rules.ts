@@ -24,17 +24,47 @@ export type AlertTransition =
   | { kind: 'updated'; ruleId: string; severity: AlertSeverity; value: number; threshold: number; message: string }
   | { kind: 'resolved'; ruleId: string; severity: AlertSeverity; value: number; threshold: number; message: string };
 
-interface RuleState {
+/** Where one rule stands for one subject; kept in memory for the host, in the database for tenant instances. */
+export interface RuleState {
   /** When the value first went over the warning threshold in the current streak (ms). */
   overSince: number | null;
   /** The severity the alert is open with; null when closed. */
   open: AlertSeverity | null;
+  /** When the open alert opened (ms); names the alert. */
+  openedAt: number | null;
+}
+
+export const CLOSED: RuleState = Object.freeze({ overSince: null, open: null, openedAt: null });
+
+/**
+ * One rule, one sample: the next state, and the transition to announce if any. Pure, so the same logic
+ * serves the in-memory host evaluator and the tenant evaluator whose state lives in the database.
+ */
+export function stepRule(rule: AlertRule, state: RuleState, value: number, nowMs: number): { state: RuleState; transition: AlertTransition | null } {
+  const severity: AlertSeverity | null = value >= rule.critical ? 'critical' : value >= rule.warning ? 'warning' : null;
+  const text = (threshold: number) => rule.message.replace('{value}', value.toFixed(1)).replace('{threshold}', String(threshold));
+  if (severity) {
+    const overSince = state.overSince ?? nowMs;
+    const threshold = severity === 'critical' ? rule.critical : rule.warning;
+    if (state.open === null && nowMs - overSince >= rule.forSeconds * 1000) {
+      return { state: { overSince, open: severity, openedAt: nowMs }, transition: { kind: 'open', ruleId: rule.id, severity, value, threshold, message: text(threshold) } };
+    }
+    if (state.open !== null && state.open !== severity) {
+      return { state: { ...state, overSince, open: severity }, transition: { kind: 'updated', ruleId: rule.id, severity, value, threshold, message: text(threshold) } };
+    }
+    return { state: { ...state, overSince }, transition: null };
+  }
+  // Under the warning threshold: the streak ends; an open alert resolves only below the hysteresis band.
+  if (state.open !== null && value <= rule.warning - (rule.hysteresis ?? 5)) {
+    return { state: CLOSED, transition: { kind: 'resolved', ruleId: rule.id, severity: state.open, value, threshold: rule.warning, message: text(rule.warning) } };
+  }
+  return { state: { ...state, overSince: null }, transition: null };
 }
 
 /**
  * Evaluates samples against rules and says when an alert opens, changes severity, or resolves, so an
  * alert is raised once and updated while open instead of repeated on every sample. One evaluator per
- * subject (the host, or one tenant instance). Pure: the caller supplies the clock.
+ * subject (the host). The caller supplies the clock.
  */
 export class AlertEvaluator {
   readonly #rules: readonly AlertRule[];
@@ -49,32 +79,16 @@ export class AlertEvaluator {
     for (const rule of this.#rules) {
       const value = sample[rule.metric];
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-      const state = this.#state.get(rule.id) ?? { overSince: null, open: null };
+      const { state, transition } = stepRule(rule, this.#state.get(rule.id) ?? CLOSED, value, nowMs);
       this.#state.set(rule.id, state);
-      const severity: AlertSeverity | null = value >= rule.critical ? 'critical' : value >= rule.warning ? 'warning' : null;
-      const text = (threshold: number) => rule.message.replace('{value}', value.toFixed(1)).replace('{threshold}', String(threshold));
-
-      if (severity) {
-        state.overSince ??= nowMs;
-        const threshold = severity === 'critical' ? rule.critical : rule.warning;
-        const held = nowMs - state.overSince >= rule.forSeconds * 1000;
-        if (state.open === null && held) {
-          state.open = severity;
-          out.push({ kind: 'open', ruleId: rule.id, severity, value, threshold, message: text(threshold) });
-        } else if (state.open !== null && state.open !== severity) {
-          state.open = severity;
-          out.push({ kind: 'updated', ruleId: rule.id, severity, value, threshold, message: text(threshold) });
-        }
-        continue;
-      }
-      // Under the warning threshold: the streak ends; an open alert resolves only below the hysteresis band.
-      state.overSince = null;
-      if (state.open !== null && value <= rule.warning - (rule.hysteresis ?? 5)) {
-        out.push({ kind: 'resolved', ruleId: rule.id, severity: state.open, value, threshold: rule.warning, message: text(rule.warning) });
-        state.open = null;
-      }
+      if (transition) out.push(transition);
     }
     return out;
+  }
+
+  /** When the open alert of `ruleId` opened (ms), if it is open. */
+  openedAt(ruleId: string): number | null {
+    return this.#state.get(ruleId)?.openedAt ?? null;
   }
 
   /** Rules whose alert is open now, with severity. */
@@ -89,3 +103,12 @@ export const HOST_ALERT_RULES: readonly AlertRule[] = [
   { id: 'memory_high', metric: 'memory', warning: 85, critical: 95, forSeconds: 60, message: 'Memoria al {value} % (umbral {threshold} %)' },
   { id: 'disk_high', metric: 'disk', warning: 85, critical: 95, forSeconds: 60, hysteresis: 2, message: 'Disco al {value} % (umbral {threshold} %)' },
 ];
+
+/** The rules for a tenant's instances; `forSeconds` is configurable (TENANT_ALERT_FOR_SECONDS). */
+export function tenantAlertRules(forSeconds: number): AlertRule[] {
+  return [
+    { id: 'instance_cpu_high', metric: 'cpu', warning: 80, critical: 95, forSeconds, message: 'CPU de la instancia al {value} % (umbral {threshold} %)' },
+    { id: 'instance_memory_high', metric: 'memory', warning: 85, critical: 95, forSeconds, message: 'Memoria de la instancia al {value} % (umbral {threshold} %)' },
+    { id: 'instance_disk_high', metric: 'disk', warning: 85, critical: 95, forSeconds, hysteresis: 2, message: 'Disco de la instancia al {value} % (umbral {threshold} %)' },
+  ];
+}

@@ -24,7 +24,6 @@ export class MonitoringCollector {
   readonly #reader: HostMetricsReader;
   readonly #evaluator: AlertEvaluator;
   readonly #o: CollectorOptions;
-  readonly #openedAt = new Map<string, number>();
   #timer: NodeJS.Timeout | null = null;
   #busy = false;
 
@@ -56,10 +55,10 @@ export class MonitoringCollector {
       const active = await this.#o.activeInstances?.().catch(() => undefined);
       const events: unknown[] = [{ type: 'metrics_update', data: { ...sample, ...(active !== undefined ? { activeInstances: active } : {}) } }];
       const figures = { cpu: sample.cpu, memory: sample.memory, disk: sample.disk };
+      // A resolution clears the state; remember when each open alert opened to name it in the event.
+      const openedBefore = new Map(this.#evaluator.openAlerts().map((a) => [a.ruleId, this.#evaluator.openedAt(a.ruleId)]));
       for (const t of this.#evaluator.evaluate(figures, now)) {
-        if (t.kind === 'open') this.#openedAt.set(t.ruleId, now);
-        const alertId = `${t.ruleId}-${this.#openedAt.get(t.ruleId) ?? now}`;
-        if (t.kind === 'resolved') this.#openedAt.delete(t.ruleId);
+        const alertId = `${t.ruleId}-${this.#evaluator.openedAt(t.ruleId) ?? openedBefore.get(t.ruleId) ?? now}`;
         events.push({ type: 'alert', data: { alertId, rule: t.ruleId, severity: t.severity, state: t.kind, message: t.message, value: t.value, threshold: t.threshold } });
       }
       await this.#sink.accept(validateIngestBody({ events }));

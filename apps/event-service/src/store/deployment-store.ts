@@ -82,11 +82,11 @@ export interface StreamJoin {
   pendingEventIds: string[];
 }
 
-const joinColumns = (channel: string) => sql`
+export const joinColumns = (channel: string) => sql`
   (select coalesce(max(last_seq), 0) from channel_streams where channel = ${channel}) as stream_seq,
   (select coalesce(json_agg(event_id::text), '[]'::json) from outbox where channel = ${channel}) as pending`;
 
-function joinOf(r: { stream_seq: number | string; pending: unknown }): StreamJoin {
+export function joinOf(r: { stream_seq: number | string; pending: unknown }): StreamJoin {
   return { streamSeq: Number(r.stream_seq), pendingEventIds: json<string[]>(r.pending) };
 }
 

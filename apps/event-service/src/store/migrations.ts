@@ -134,4 +134,48 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       CREATE INDEX presence_status_online_idx ON presence_status (tenant_id) WHERE online;
     `,
   },
+  {
+    id: '0101_monitoring',
+    sql: `
+      CREATE TABLE alerts (
+        scope text NOT NULL,
+        alert_id text NOT NULL,
+        tenant_id text,
+        rule text NOT NULL,
+        severity text NOT NULL,
+        state text NOT NULL,
+        message text NOT NULL,
+        value double precision,
+        threshold double precision,
+        instance_id text,
+        opened_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        resolved_at timestamptz,
+        PRIMARY KEY (scope, alert_id)
+      );
+      CREATE INDEX alerts_open_idx ON alerts (scope, opened_at DESC) WHERE state = 'open';
+
+      CREATE TABLE alert_rule_state (
+        subject text NOT NULL,
+        rule text NOT NULL,
+        over_since bigint,
+        open_severity text,
+        opened_at bigint,
+        PRIMARY KEY (subject, rule)
+      );
+
+      CREATE TABLE instance_metrics (
+        tenant_id text NOT NULL,
+        instance_id text NOT NULL,
+        cpu double precision NOT NULL,
+        memory double precision NOT NULL,
+        disk double precision NOT NULL,
+        network_in double precision NOT NULL,
+        network_out double precision NOT NULL,
+        uptime double precision NOT NULL,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, instance_id)
+      );
+    `,
+  },
 ];

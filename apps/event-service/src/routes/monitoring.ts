@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { isAdmin, TENANT_ID_REGEX_SOURCE } from '@neo/contracts';
+import { AppError } from '../errors';
+import type { Database } from '../store/database';
+import type { CentrifugoClient } from '../centrifugo/client';
+import { countOpenAlerts, listAlerts, listInstanceMetrics, PLATFORM_SCOPE } from '../store/monitoring-store';
+import { rowsOf } from '../store/event-store';
+import { sql } from 'drizzle-orm';
+import { DEMO_TENANTS } from '../auth/demo-users';
+
+const tenantParams = z.strictObject({ tenantId: z.string().regex(new RegExp(TENANT_ID_REGEX_SOURCE), 'not a tenant id') });
+const alertQuery = z.strictObject({ state: z.enum(['open', 'all']).default('open'), limit: z.coerce.number().int().min(1).max(200).default(100) });
+
+/**
+ * Dashboards' read routes: alerts with severity (platform and tenant), a tenant's instances with their
+ * latest figures, and the operators' tenants overview. All through the one policy.
+ */
+export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centrifugo: CentrifugoClient }> = async (app, { database, centrifugo }) => {
+  const position = (channel: string) => centrifugo.position(channel).catch(() => null);
+
+  app.get('/v1/admin/alerts', { preHandler: app.authenticate, schema: { tags: ['monitoring'], summary: 'Platform alerts, open first, by severity', querystring: alertQuery, security: [{ bearer: [] }] } }, async (request) => {
+    app.authorizeChannel(request, 'read', 'admin:alerts');
+    const pos = await position('admin:alerts');
+    const { items, join } = await listAlerts(database, PLATFORM_SCOPE, 'admin:alerts', request.query.state === 'open', request.query.limit);
+    return { items, ...join, position: pos };
+  });
+
+  app.get('/v1/tenants/:tenantId/alerts', { preHandler: app.authenticate, schema: { tags: ['monitoring'], summary: "A tenant's alerts, open first, by severity", params: tenantParams, querystring: alertQuery, security: [{ bearer: [] }] } }, async (request) => {
+    const channel = app.authorizeChannel(request, 'read', `alerts:${request.params.tenantId}`);
+    const pos = await position(channel.name);
+    const { items, join } = await listAlerts(database, request.params.tenantId, channel.name, request.query.state === 'open', request.query.limit);
+    return { items, ...join, position: pos };
+  });
+
+  app.get('/v1/tenants/:tenantId/metrics/instances', { preHandler: app.authenticate, schema: { tags: ['monitoring'], summary: "Latest figures of each of a tenant's instances", params: tenantParams, security: [{ bearer: [] }] } }, async (request) => {
+    app.authorizeChannel(request, 'read', `metrics:${request.params.tenantId}`);
+    const [instances, running] = await Promise.all([listInstanceMetrics(database, request.params.tenantId), countByStatus(database, ['completed'])]);
+    return { instances, activeInstances: running.get(request.params.tenantId) ?? 0 };
+  });
+
+  app.get('/v1/admin/tenants/overview', { preHandler: app.authenticate, schema: { tags: ['monitoring'], summary: 'Operators: every tenant with online users, active deployments and open alerts', security: [{ bearer: [] }] } }, async (request) => {
+    if (!isAdmin(request.identity!)) throw new AppError('ERR_FORBIDDEN', 'this route is for platform operators', { reason: 'admin_only' });
+    const [active, open, seen] = await Promise.all([countByStatus(database, ['starting', 'in_progress']), countOpenAlerts(database), knownTenants(database)]);
+    const names = new Map<string, string>(DEMO_TENANTS.map((t) => [t.id, t.name]));
+    const ids = [...new Set([...names.keys(), ...seen])].sort();
+    const tenants = await Promise.all(ids.map(async (tenantId) => {
+      const stats = await centrifugo.presenceStats(`presence:${tenantId}`).catch(() => ({ num_users: 0 }));
+      return { tenantId, name: names.get(tenantId) ?? tenantId, onlineUsers: stats.num_users ?? 0, activeDeployments: active.get(tenantId) ?? 0, openAlerts: open.get(tenantId) ?? 0 };
+    }));
+    return { tenants };
+  });
+};
+
+/**
+ * Deployments per tenant in the given states, from the deployments read model: `completed` ones are the
+ * instances up and running, `starting`/`in_progress` the deployments under way.
+ */
+export async function countByStatus(database: Database, statuses: string[]): Promise<Map<string, number>> {
+  const rows = await database.rows<{ tenant_id: string; n: number }>(sql`
+    select tenant_id, count(*)::int as n from deployments where status in (${sql.join(statuses.map((st) => sql`${st}`), sql`, `)}) group by tenant_id`);
+  return new Map(rows.map((r) => [r.tenant_id, Number(r.n)]));
+}
+
+/** Tenants the platform has seen: any deployment, alert or instance (bounded by the read models). */
+async function knownTenants(database: Database): Promise<string[]> {
+  const result = await database.db.execute(sql`
+    select tenant_id from deployments union select tenant_id from instance_metrics union select scope from alerts where scope <> '' limit 1000`);
+  return rowsOf<{ tenant_id: string }>(result).map((r) => r.tenant_id);
+}

@@ -1,0 +1,144 @@
+import { sql } from 'drizzle-orm';
+import type { AlertSeverity } from '@neo/contracts';
+import type { Tx } from '../pipeline/projector';
+import type { Database } from './database';
+import { rowsOf } from './event-store';
+import type { RuleState } from '../monitoring/alert-rules';
+import { joinColumns, joinOf, type StreamJoin } from './deployment-store';
+
+/** The scope of an alert: a tenant id, or '' for the platform (admin:alerts). */
+export const PLATFORM_SCOPE = '';
+
+export interface AlertRow {
+  alertId: string;
+  tenantId: string | null;
+  rule: string;
+  severity: AlertSeverity;
+  state: 'open' | 'resolved';
+  message: string;
+  value: number | null;
+  threshold: number | null;
+  instanceId: string | null;
+  openedAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+}
+
+export interface AlertChange {
+  scope: string;
+  tenantId: string | null;
+  alertId: string;
+  rule: string;
+  severity: AlertSeverity;
+  state: 'open' | 'updated' | 'resolved';
+  message: string;
+  value: number | null;
+  threshold: number | null;
+  instanceId: string | null;
+  at: string;
+}
+
+/** Opens, updates or resolves one alert. An update or resolution of an unknown alert opens it first. */
+export async function applyAlertChange(tx: Tx, c: AlertChange): Promise<void> {
+  const state = c.state === 'resolved' ? 'resolved' : 'open';
+  await tx.execute(sql`
+    insert into alerts (scope, alert_id, tenant_id, rule, severity, state, message, value, threshold, instance_id, opened_at, updated_at, resolved_at)
+    values (${c.scope}, ${c.alertId}, ${c.tenantId}, ${c.rule}, ${c.severity}, ${state}, ${c.message}, ${c.value}, ${c.threshold}, ${c.instanceId},
+            ${c.at}::timestamptz, ${c.at}::timestamptz, ${state === 'resolved' ? c.at : null}::timestamptz)
+    on conflict (scope, alert_id) do update set
+      severity = excluded.severity, state = excluded.state, message = excluded.message, value = excluded.value,
+      threshold = excluded.threshold, updated_at = excluded.updated_at,
+      resolved_at = case when excluded.state = 'resolved' then excluded.updated_at else null end`);
+}
+
+interface RawAlert {
+  alert_id: string;
+  tenant_id: string | null;
+  rule: string;
+  severity: AlertSeverity;
+  state: 'open' | 'resolved';
+  message: string;
+  value: number | null;
+  threshold: number | null;
+  instance_id: string | null;
+  opened_at: string | Date;
+  updated_at: string | Date;
+  resolved_at: string | Date | null;
+}
+
+const iso = (v: string | Date) => new Date(v).toISOString();
+
+/** Alerts of a scope, open first then by severity, with the stream join of their channel (one snapshot). */
+export async function listAlerts(database: Database, scope: string, channel: string, onlyOpen: boolean, limit = 100): Promise<{ items: AlertRow[]; join: StreamJoin }> {
+  const rows = await database.rows<{ items: unknown; stream_seq: number | string; pending: unknown }>(sql`
+    select (select coalesce(json_agg(a), '[]'::json) from (
+              select alert_id, tenant_id, rule, severity, state, message, value, threshold, instance_id, opened_at, updated_at, resolved_at
+              from alerts where scope = ${scope} ${onlyOpen ? sql`and state = 'open'` : sql``}
+              order by (state = 'open') desc, case severity when 'critical' then 0 when 'warning' then 1 else 2 end, updated_at desc
+              limit ${limit}) a) as items,
+           ${joinColumns(channel)}`);
+  const r = rows[0]!;
+  const raw = (typeof r.items === 'string' ? JSON.parse(r.items) : r.items) as RawAlert[];
+  const items = raw.map((a) => ({
+    alertId: a.alert_id,
+    tenantId: a.tenant_id,
+    rule: a.rule,
+    severity: a.severity,
+    state: a.state,
+    message: a.message,
+    value: a.value === null ? null : Number(a.value),
+    threshold: a.threshold === null ? null : Number(a.threshold),
+    instanceId: a.instance_id,
+    openedAt: iso(a.opened_at),
+    updatedAt: iso(a.updated_at),
+    resolvedAt: a.resolved_at ? iso(a.resolved_at) : null,
+  }));
+  return { items, join: joinOf(r) };
+}
+
+export async function countOpenAlerts(database: Database): Promise<Map<string, number>> {
+  const rows = await database.rows<{ scope: string; n: number }>(sql`select scope, count(*)::int as n from alerts where state = 'open' group by scope`);
+  return new Map(rows.map((r) => [r.scope, Number(r.n)]));
+}
+
+/** Loads and locks the rule states of one subject (a tenant instance) for this transaction. */
+export async function lockRuleStates(tx: Tx, subject: string): Promise<Map<string, RuleState>> {
+  const rows = rowsOf<{ rule: string; over_since: string | number | null; open_severity: AlertSeverity | null; opened_at: string | number | null }>(
+    await tx.execute(sql`select rule, over_since, open_severity, opened_at from alert_rule_state where subject = ${subject} for update`),
+  );
+  return new Map(rows.map((r) => [r.rule, { overSince: r.over_since === null ? null : Number(r.over_since), open: r.open_severity, openedAt: r.opened_at === null ? null : Number(r.opened_at) }]));
+}
+
+export async function saveRuleState(tx: Tx, subject: string, rule: string, s: RuleState): Promise<void> {
+  await tx.execute(sql`
+    insert into alert_rule_state (subject, rule, over_since, open_severity, opened_at)
+    values (${subject}, ${rule}, ${s.overSince}, ${s.open}, ${s.openedAt})
+    on conflict (subject, rule) do update set over_since = excluded.over_since, open_severity = excluded.open_severity, opened_at = excluded.opened_at`);
+}
+
+export interface InstanceMetrics {
+  instanceId: string;
+  cpu: number;
+  memory: number;
+  disk: number;
+  networkIn: number;
+  networkOut: number;
+  uptime: number;
+  updatedAt: string;
+}
+
+export async function upsertInstanceMetrics(tx: Tx, tenantId: string, m: InstanceMetrics): Promise<void> {
+  await tx.execute(sql`
+    insert into instance_metrics (tenant_id, instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at)
+    values (${tenantId}, ${m.instanceId}, ${m.cpu}, ${m.memory}, ${m.disk}, ${m.networkIn}, ${m.networkOut}, ${m.uptime}, ${m.updatedAt}::timestamptz)
+    on conflict (tenant_id, instance_id) do update set cpu = excluded.cpu, memory = excluded.memory, disk = excluded.disk,
+      network_in = excluded.network_in, network_out = excluded.network_out, uptime = excluded.uptime, updated_at = excluded.updated_at
+    where instance_metrics.updated_at <= excluded.updated_at`);
+}
+
+export async function listInstanceMetrics(database: Database, tenantId: string): Promise<InstanceMetrics[]> {
+  const rows = await database.rows<{ instance_id: string; cpu: number; memory: number; disk: number; network_in: number; network_out: number; uptime: number; updated_at: string | Date }>(sql`
+    select instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at from instance_metrics
+    where tenant_id = ${tenantId} order by instance_id`);
+  return rows.map((r) => ({ instanceId: r.instance_id, cpu: Number(r.cpu), memory: Number(r.memory), disk: Number(r.disk), networkIn: Number(r.network_in), networkOut: Number(r.network_out), uptime: Number(r.uptime), updatedAt: iso(r.updated_at) }));
+}
