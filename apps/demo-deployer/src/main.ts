@@ -5,6 +5,7 @@ import { INSTANCE_TYPES, uuidv7 } from '@neo/contracts';
 import { BillingPublisher, DeploymentPublisher, EventClient } from '@neo/publisher-sdk';
 import { runDeployment, type DeploymentOrder } from './deployment-runner';
 import { BillingSimulator } from './billing-simulator';
+import { InstanceFleet } from './instance-fleet';
 
 interface DeployerConfig {
   serviceUrl: string;
@@ -70,8 +71,15 @@ async function main(): Promise<void> {
     });
   const jitter = (min: number, max: number) => min + Math.random() * (max - min);
 
+  // Demo time: what the instances report as uptime and how long spikes last, at DEMO_SPEED.
+  const started = Date.now();
+  const fleet = new InstanceFleet(client, () => started + (Date.now() - started) * config.speed);
+
   const launch = (order: DeploymentOrder) => {
     const done = runDeployment(order, { deployments, sleep, log, failureRate: config.failureRate })
+      .then((outcome) => {
+        if (outcome === 'completed') fleet.add(order.tenantId, order.deploymentId, order.instanceType);
+      })
       .catch((err: unknown) => {
         if (!(err instanceof Stopped)) log(`deployment ${order.deploymentId}: could not publish: ${(err as Error).message}`);
       })
@@ -121,7 +129,14 @@ async function main(): Promise<void> {
     }
   }
 
-  const loops: Array<Promise<void>> = [claimLoop()];
+  async function metricsLoop(): Promise<void> {
+    for (;;) {
+      await fleet.report().catch((err: unknown) => log(`metrics: could not publish: ${(err as Error).message}`));
+      await sleep(5_000);
+    }
+  }
+
+  const loops: Array<Promise<void>> = [claimLoop(), metricsLoop().catch(() => undefined)];
   config.tenants.forEach((tenantId, i) => {
     if (config.autoDeploy) loops.push(autoDeployLoop(tenantId, 2_000 + i * 5_000));
     if (config.billing) loops.push(billingLoop(tenantId, 3_000 + i * 4_000));
