@@ -110,7 +110,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.decorate('relay', relay);
 
   await app.register(rateLimitPlugin, { config });
-  await app.register(authPlugin, { config });
+  await app.register(authPlugin, { config, database });
   let draining = false;
   app.decorate('startDraining', () => {
     draining = true;

@@ -44,6 +44,7 @@ const envSchema = z.object({
   HOST_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   PRESENCE_SWEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   TENANT_ALERT_FOR_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  ACCESS_SYNC_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(15_000),
 });
@@ -94,6 +95,8 @@ export interface Config {
   readonly presenceSweepMs: number;
   /** How long a tenant instance's figure must stay over a threshold before its alert opens, seconds. Default 30. */
   readonly tenantAlertForSeconds: number;
+  /** How often each instance reloads the operators' access overrides from the database, ms. Default 2000. */
+  readonly accessSyncMs: number;
   readonly shutdown: {
     /**
      * After SIGTERM, how long `/readyz` answers 503 while the service still serves everything, so a load
@@ -166,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hostMetricsIntervalMs: e.HOST_METRICS_INTERVAL_MS ?? (e.NODE_ENV === 'test' ? 0 : 5000),
     presenceSweepMs: e.PRESENCE_SWEEP_MS,
     tenantAlertForSeconds: e.TENANT_ALERT_FOR_SECONDS,
+    accessSyncMs: e.ACCESS_SYNC_MS,
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
   };
   return deepFreeze(config);

@@ -6,6 +6,8 @@ import type { Config } from '../config';
 import { AppError } from '../errors';
 import { PlatformTokenVerifier } from '../auth/verifier';
 import { AccessDirectory } from '../auth/access';
+import { AccessStore } from '../store/access-store';
+import type { Database } from '../store/database';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,14 +29,16 @@ declare module 'fastify' {
   }
 }
 
-export const authPlugin = fp<{ config: Config }>(async (app, { config }) => {
+export const authPlugin = fp<{ config: Config; database?: Database }>(async (app, { config, database }) => {
   const verifier = new PlatformTokenVerifier({
     secret: config.auth.jwtSecret,
     jwksUrl: config.auth.jwksUrl,
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });
-  const access = new AccessDirectory();
+  const access = new AccessDirectory(database ? new AccessStore(database) : null);
+  await access.start(config.accessSyncMs, (err) => app.log.warn({ err: (err as Error).message }, 'access overrides: reload failed'));
+  app.addHook('onClose', async () => access.stop());
   const ingestKeys = config.ingestKeys.map((k) => Buffer.from(k));
 
   app.decorate('verifier', verifier);

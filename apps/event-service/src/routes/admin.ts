@@ -54,7 +54,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app
       const { userId } = request.params;
       const { permissions } = request.body;
       // Stored first: from now on every token refresh and read goes through the new permissions.
-      access.setPermissions(userId, permissions);
+      await access.setPermissions(userId, permissions);
       const user = knownUser(userId);
       const lost = user ? channelsNoLongerAllowed({ ...user, permissions }) : [];
       await centrifugoCall(() => Promise.all(lost.map((channel) => app.centrifugo.unsubscribe(userId, channel))));
@@ -69,7 +69,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app
     async (request): Promise<SuspensionResponse> => {
       const { tenantId } = request.params;
       const { suspended } = request.body;
-      access.suspendTenant(tenantId, suspended);
+      await access.suspendTenant(tenantId, suspended);
       let users: string[] = [];
       if (suspended) {
         users = [...new Set([...DEMO_USERS.filter((u) => u.tenantId === tenantId).map((u) => u.sub), ...access.knownUsersOfTenant(tenantId)])];

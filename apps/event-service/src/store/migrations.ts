@@ -178,4 +178,25 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       );
     `,
   },
+  {
+    id: '0102_access',
+    sql: `
+      CREATE TABLE access_permissions (
+        user_id text PRIMARY KEY,
+        permissions jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE tenant_suspensions (
+        tenant_id text PRIMARY KEY,
+        suspended_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE known_users (
+        user_id text PRIMARY KEY,
+        name text NOT NULL,
+        tenant_id text,
+        roles jsonb NOT NULL
+      );
+      CREATE INDEX known_users_tenant_idx ON known_users (tenant_id);
+    `,
+  },
 ];
