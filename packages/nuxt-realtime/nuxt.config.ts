@@ -21,6 +21,8 @@ export default defineNuxtConfig({
       apiBase: 'http://localhost:4000',
       /** Centrifugo's WebSocket endpoint. Default `ws://localhost:8000/connection/websocket`. */
       centrifugoWs: 'ws://localhost:8000/connection/websocket',
+      /** No input for this long (ms) makes a user `away`. Default 300000 (5 min); `NUXT_PUBLIC_IDLE_MS`. */
+      idleMs: 300_000,
     },
   },
 });

@@ -30,6 +30,8 @@ export interface E2eOptions {
    * failures, and no background deployments or billing, so that what they watch is what they caused.
    */
   deployer?: { speed: number; failureRate?: number; autoDeploy?: boolean; billing?: boolean };
+  /** Extra environment of the event service (e.g. shorter `HOST_METRICS_INTERVAL_MS`, `PRESENCE_SWEEP_MS`). */
+  env?: Record<string, string>;
 }
 
 export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSystem> {
@@ -49,6 +51,7 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
             DEMO_BILLING: options.deployer.billing ? 'on' : 'off',
           }
         : {}),
+      ...options.env,
     },
   });
   const browser = await chromium.launch({

@@ -1,0 +1,156 @@
+import type { PresenceStatus } from '@neo/contracts';
+
+/** What a user chooses; `away` is detected, `offline` is what the service sees when they are gone. */
+export type ChosenStatus = 'online' | 'busy';
+
+/** Longest page name the service accepts. */
+const MAX_PAGE_LENGTH = 200;
+/** A tab that has not written its heartbeat for this many beats is gone (closed, crashed). */
+const STALE_BEATS = 3;
+/** The default idle timeout: no input for 5 minutes. */
+const DEFAULT_IDLE_MS = 5 * 60_000;
+
+interface TabActivity {
+  /** Last input in this tab (ms); 0 while the tab is hidden. */
+  input: number;
+  /** Last heartbeat (ms). */
+  beat: number;
+}
+
+function readJson<T>(key: string, fallback: T): T {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * The idle timeout in ms: `localStorage['neo-idle-ms']` (tests shorten it per browser context), else
+ * the runtime config `idleMs` (`NUXT_PUBLIC_IDLE_MS`), else 5 minutes.
+ */
+export function idleTimeoutMs(configured: unknown): number {
+  const local = Number(import.meta.client ? localStorage.getItem('neo-idle-ms') : NaN);
+  if (Number.isFinite(local) && local > 0) return local;
+  const fromConfig = Number(configured);
+  return Number.isFinite(fromConfig) && fromConfig > 0 ? fromConfig : DEFAULT_IDLE_MS;
+}
+
+/**
+ * This user's own presence, reported to the service (`PUT /v1/tenants/{t}/presence/me`): the status they
+ * chose (online or busy), `away` when no tab of theirs has had input for the idle timeout or all are
+ * hidden, and the page they are on. One status per person across tabs: the choice and each tab's
+ * activity are shared through localStorage, so every tab computes the same status.
+ */
+export function useMyPresence(tenantId: MaybeRefOrGetter<string>) {
+  const config = useRuntimeConfig();
+  const router = useRouter();
+  const realtime = useRealtimeClient();
+  const { user, apiFetch } = useAuth();
+  const idleMs = idleTimeoutMs(config.public.idleMs);
+  const beatMs = Math.max(250, Math.min(5_000, Math.floor(idleMs / 4)));
+  const tabId = Math.random().toString(36).slice(2);
+
+  const keyOf = (what: string) => `neo-presence:${user.value?.id ?? ''}:${what}`;
+  const chosen = ref<ChosenStatus>('online');
+  const away = ref(false);
+  const status = computed<Exclude<PresenceStatus, 'offline'>>(() => (away.value ? 'away' : chosen.value));
+  const error = ref<string | null>(null);
+  let lastSent = '';
+  let lastInput = Date.now();
+
+  function writeActivity(now = Date.now()): void {
+    const tabs = readJson<Record<string, TabActivity>>(keyOf('tabs'), {});
+    for (const [id, tab] of Object.entries(tabs)) if (now - tab.beat > STALE_BEATS * beatMs) delete tabs[id];
+    tabs[tabId] = { input: document.hidden ? 0 : lastInput, beat: now };
+    localStorage.setItem(keyOf('tabs'), JSON.stringify(tabs));
+  }
+
+  /** Away when no live tab (this one included) is visible with input within the idle timeout. */
+  function evaluate(now = Date.now()): void {
+    const tabs = readJson<Record<string, TabActivity>>(keyOf('tabs'), {});
+    tabs[tabId] = { input: document.hidden ? 0 : lastInput, beat: now };
+    const active = Object.values(tabs).some((tab) => now - tab.beat <= STALE_BEATS * beatMs && tab.input > 0 && now - tab.input < idleMs);
+    away.value = !active;
+  }
+
+  async function send(force = false): Promise<void> {
+    const id = toValue(tenantId);
+    if (!id) return;
+    const body = { status: status.value, currentPage: router.currentRoute.value.path.slice(0, MAX_PAGE_LENGTH) };
+    const key = JSON.stringify(body);
+    if (!force && key === lastSent) return;
+    lastSent = key;
+    try {
+      await apiFetch(`/v1/tenants/${encodeURIComponent(id)}/presence/me`, { method: 'PUT', body });
+      error.value = null;
+    } catch (err) {
+      lastSent = '';
+      error.value = err instanceof ApiError ? err.problem.detail : String(err);
+    }
+  }
+
+  /** Sets the chosen status for every tab of this user. */
+  function choose(next: ChosenStatus): void {
+    chosen.value = next;
+    localStorage.setItem(keyOf('chosen'), next);
+    lastInput = Date.now();
+    writeActivity();
+    evaluate();
+  }
+
+  if (import.meta.client) {
+    const stored = localStorage.getItem(keyOf('chosen'));
+    if (stored === 'online' || stored === 'busy') chosen.value = stored;
+
+    let lastWrite = 0;
+    const onInput = () => {
+      lastInput = Date.now();
+      // Throttled: pointer moves fire many times a second; once a second is plenty for minutes of idleness.
+      if (lastInput - lastWrite < 1_000 && !away.value) return;
+      lastWrite = lastInput;
+      writeActivity();
+      evaluate();
+    };
+    const onVisibility = () => {
+      if (!document.hidden) lastInput = Date.now();
+      writeActivity();
+      evaluate();
+    };
+    const onStorage = (e: StorageEvent) => {
+      if (e.key === keyOf('chosen') && (e.newValue === 'online' || e.newValue === 'busy')) chosen.value = e.newValue;
+      else if (e.key === keyOf('tabs')) evaluate();
+    };
+    const inputs = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart', 'scroll'] as const;
+    for (const name of inputs) window.addEventListener(name, onInput, { passive: true, capture: true });
+    document.addEventListener('visibilitychange', onVisibility);
+    window.addEventListener('storage', onStorage);
+    const timer = setInterval(() => {
+      writeActivity();
+      evaluate();
+    }, beatMs);
+    writeActivity();
+    evaluate();
+
+    const stopWatch = watch([status, () => router.currentRoute.value.path], () => void send(), { immediate: true });
+    // After a reconnect the service may have marked us offline: tell it again where we are.
+    const stopConnection = watch(realtime.state, (state, previous) => {
+      if (state === 'connected' && previous !== 'connected') void send(true);
+    });
+
+    onScopeDispose(() => {
+      for (const name of inputs) window.removeEventListener(name, onInput, { capture: true });
+      document.removeEventListener('visibilitychange', onVisibility);
+      window.removeEventListener('storage', onStorage);
+      clearInterval(timer);
+      stopWatch();
+      stopConnection();
+      const tabs = readJson<Record<string, TabActivity>>(keyOf('tabs'), {});
+      delete tabs[tabId];
+      localStorage.setItem(keyOf('tabs'), JSON.stringify(tabs));
+    });
+  }
+
+  return { status, chosen, away, error, choose, idleMs };
+}
