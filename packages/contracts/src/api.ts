@@ -1,4 +1,5 @@
 import type { Identity } from './policy';
+import type { AlertSeverity, PresenceStatus } from './events';
 
 /** A position in a Centrifugo channel stream: `offset` within `epoch`. */
 export interface StreamPosition {
@@ -52,4 +53,31 @@ export function publicUserOf(identity: Identity, email = ''): PublicUser {
     roles: [...identity.roles],
     permissions: [...identity.permissions],
   };
+}
+
+/** A member of a tenant as `GET /v1/tenants/{tenantId}/presence` returns them. */
+export interface PresenceMember {
+  userId: string;
+  userName: string;
+  status: PresenceStatus;
+  currentPage: string | null;
+  lastSeen: string;
+  /** Open connections (tabs, devices) now; 0 = offline. */
+  connections: number;
+}
+
+/** An alert as the alert routes return it (`GET /v1/admin/alerts`, `GET /v1/tenants/{tenantId}/alerts`). */
+export interface AlertView {
+  alertId: string;
+  rule: string;
+  severity: AlertSeverity;
+  state: 'open' | 'resolved';
+  message: string;
+  value: number | null;
+  threshold: number | null;
+  tenantId: string | null;
+  instanceId: string | null;
+  openedAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
 }

@@ -1,4 +1,4 @@
-import { PRESENCE_STATUSES, type PresenceStatus, type StreamPosition } from '@neo/contracts';
+import { PRESENCE_STATUSES, type PresenceMember, type PresenceStatus, type StreamPosition } from '@neo/contracts';
 import type { CentrifugoClient } from '../centrifugo/client';
 import type { Database } from '../store/database';
 import { listPresence, markOffline, tenantsWithOnlineUsers, upsertPresence, type PresenceRow } from '../store/presence-store';
@@ -8,15 +8,7 @@ import { validateIngestBody } from '../pipeline/validate';
 /** What a user may set; `offline` is never set by hand, it is what the service sees when they are gone. */
 export const SETTABLE_STATUSES = PRESENCE_STATUSES.filter((s) => s !== 'offline') as Exclude<PresenceStatus, 'offline'>[];
 
-export interface PresenceMember {
-  userId: string;
-  userName: string;
-  status: PresenceStatus;
-  currentPage: string | null;
-  lastSeen: string;
-  /** Open connections (tabs, devices) the user has in this tenant's presence channel now. */
-  connections: number;
-}
+export type { PresenceMember };
 
 /**
  * Presence that tells the truth: who is connected comes from Centrifugo's presence of

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { AlertSeverity } from '@neo/contracts';
+import type { AlertSeverity, AlertView } from '@neo/contracts';
 import type { Tx } from '../pipeline/projector';
 import type { Database } from './database';
 import { rowsOf } from './event-store';
@@ -9,20 +9,8 @@ import { joinColumns, joinOf, type StreamJoin } from './deployment-store';
 /** The scope of an alert: a tenant id, or '' for the platform (admin:alerts). */
 export const PLATFORM_SCOPE = '';
 
-export interface AlertRow {
-  alertId: string;
-  tenantId: string | null;
-  rule: string;
-  severity: AlertSeverity;
-  state: 'open' | 'resolved';
-  message: string;
-  value: number | null;
-  threshold: number | null;
-  instanceId: string | null;
-  openedAt: string;
-  updatedAt: string;
-  resolvedAt: string | null;
-}
+/** The routes' shape of an alert, shared with the portal through the contract. */
+export type AlertRow = AlertView;
 
 export interface AlertChange {
   scope: string;

@@ -1,22 +1,7 @@
-import { adminChannel, tenantChannel, type AnyEventEnvelope, type EventData } from '@neo/contracts';
+import { adminChannel, tenantChannel, type AlertSeverity, type AlertView, type AnyEventEnvelope, type EventData } from '@neo/contracts';
 
-export type AlertSeverity = 'info' | 'warning' | 'critical';
-
-/** An alert as the alert routes return it; live `alert` events are folded into the same shape. */
-export interface AlertView {
-  alertId: string;
-  rule: string;
-  severity: AlertSeverity;
-  state: 'open' | 'resolved';
-  message: string;
-  value: number | null;
-  threshold: number | null;
-  tenantId: string | null;
-  instanceId: string | null;
-  openedAt: string;
-  updatedAt: string;
-  resolvedAt: string | null;
-}
+// Live `alert` events are folded into the routes' shape (AlertView, from the contract).
+export type { AlertSeverity, AlertView };
 
 /** `'admin'`: the platform's alerts (operators); a tenant id: that tenant's (needs `alerts:read`). */
 export type AlertScope = 'admin' | { tenantId: string };

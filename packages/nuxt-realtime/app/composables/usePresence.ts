@@ -1,16 +1,7 @@
-import { tenantChannel, type EventData, type PresenceStatus, type StreamPosition } from '@neo/contracts';
+import { tenantChannel, type EventData, type PresenceMember, type PresenceStatus, type StreamPosition } from '@neo/contracts';
 import type { JoinContext, LeaveContext, PublicationContext, Subscription, SubscriptionStateContext } from 'centrifuge';
 
-/** A member of the tenant as `GET /v1/tenants/{t}/presence` returns them. */
-export interface PresenceMember {
-  userId: string;
-  userName: string;
-  status: PresenceStatus;
-  currentPage: string | null;
-  lastSeen: string;
-  /** Open connections (tabs, devices) now; 0 = offline. */
-  connections: number;
-}
+export type { PresenceMember };
 
 const STATUS_RANK: Record<PresenceStatus, number> = { online: 0, busy: 1, away: 2, offline: 3 };
 
