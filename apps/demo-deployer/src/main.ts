@@ -43,7 +43,8 @@ function readConfig(env: NodeJS.ProcessEnv): DeployerConfig {
   };
 }
 
-const log = (line: string) => console.log(`[demo-deployer] ${line}`);
+// One line per action, timestamped; `npm start` prefixes each child's lines with its name.
+const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
 class Stopped extends Error {}
 
@@ -166,6 +167,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`[demo-deployer] ${(err as Error).message}`);
+  console.error(`demo-deployer: ${(err as Error).message}`);
   process.exit(1);
 });
