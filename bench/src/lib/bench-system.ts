@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startSystem } from '../../../scripts/lib/system.mjs';
+import { devSecret } from '../../../scripts/lib/secrets.mjs';
+import { freePort } from '../../../scripts/lib/proc.mjs';
+import { POSTGRES_URL } from '../../../scripts/lib/services.mjs';
+import { expectStatus, postJson } from './http';
+import { readProcMemory, type ProcMemory } from './proc-stats';
+
+/**
+ * Limits raised for the bench (both are per-instance abuse limits, not capacity limits): every simulated
+ * client is the same demo user, and B2 ingests far more than 5,000 requests/s would allow in bursts.
+ */
+export const BENCH_SERVICE_ENV = {
+  RATE_LIMIT_TOKENS_PER_MINUTE: '1000000',
+  RATE_LIMIT_INGEST_PER_SECOND: '1000000',
+  LOG_LEVEL: 'warn',
+} as const;
+
+export interface BenchSystemOptions {
+  centrifugoBin: string;
+  /** 'postgres' uses a fresh database on the local server (dropped at stop); 'pglite' the embedded one. */
+  database: 'postgres' | 'pglite';
+  portal?: boolean;
+  /** Extra environment for the event service (e.g. NODE_OPTIONS=--cpu-prof). */
+  env?: Record<string, string>;
+}
+
+/** The system as `npm start` runs it (same start code), on free ports, fresh secrets and a fresh database. */
+export interface BenchSystem {
+  serviceUrl: string;
+  centrifugoUrl: string;
+  centrifugoWs: string;
+  portalUrl: string;
+  ingestKey: string;
+  centrifugoApiKey: string;
+  servicePid: number;
+  centrifugoPid: number;
+  /** Posts one event or `{events}` to `POST /v1/events`. */
+  ingest(body: unknown): Promise<number>;
+  /** Publishes straight to Centrifugo's HTTP API (`POST /api/publish`). */
+  rawPublish(channel: string, data: unknown): Promise<number>;
+  /** Demo login; returns the platform token. */
+  login(email?: string): Promise<string>;
+  connectionToken(platformToken: string): Promise<string>;
+  subscriptionToken(platformToken: string, channel: string): Promise<string>;
+  serviceMemory(): ProcMemory;
+  centrifugoMemory(): ProcMemory;
+  stop(): Promise<void>;
+}
+
+let dbCounter = 0;
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const url = new URL(POSTGRES_URL);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startBenchSystem(o: BenchSystemOptions): Promise<BenchSystem> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'neo-bench-'));
+  const secrets = { AUTH_JWT_SECRET: devSecret(), INGEST_API_KEYS: devSecret(), CENTRIFUGO_API_KEY: devSecret(), CENTRIFUGO_TOKEN_SECRET: devSecret() };
+  const ports = { centrifugo: await freePort(), service: await freePort(), portal: await freePort() };
+  let databaseUrl: string | undefined;
+  let dbName: string | undefined;
+  if (o.database === 'postgres') {
+    dbName = `neo_bench_${process.pid}_${++dbCounter}`;
+    await withAdmin((c) => c.query(`create database ${dbName}`));
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${dbName}`;
+    databaseUrl = url.toString();
+  }
+  const cleanup = async () => {
+    if (dbName) await withAdmin((c) => c.query(`drop database if exists ${dbName} with (force)`)).catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  let system: Awaited<ReturnType<typeof startSystem>>;
+  try {
+    system = await startSystem({
+      centrifugoBin: o.centrifugoBin,
+      dataDir,
+      secrets,
+      ports,
+      databaseUrl,
+      portal: o.portal ?? false,
+      deployer: false,
+      quiet: true,
+      env: { ...BENCH_SERVICE_ENV, ...o.env },
+    });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  const pidOf = (name: string) => {
+    const pid = system.services.find((s) => s.name === name)?.child.pid;
+    if (!pid) throw new Error(`${name} has no pid`);
+    return pid;
+  };
+  const serviceUrl = `http://127.0.0.1:${ports.service}`;
+  const centrifugoUrl = `http://127.0.0.1:${ports.centrifugo}`;
+  const ingestKey = secrets.INGEST_API_KEYS;
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  return {
+    serviceUrl,
+    centrifugoUrl,
+    centrifugoWs: `ws://127.0.0.1:${ports.centrifugo}/connection/websocket`,
+    portalUrl: `http://localhost:${ports.portal}`,
+    ingestKey,
+    centrifugoApiKey: secrets.CENTRIFUGO_API_KEY,
+    servicePid: pidOf('event-service'),
+    centrifugoPid: pidOf('centrifugo'),
+    ingest: async (body) => (await postJson(`${serviceUrl}/v1/events`, body, bearer(ingestKey))).status,
+    rawPublish: async (channel, data) => {
+      const res = await postJson<{ error?: unknown }>(`${centrifugoUrl}/api/publish`, { channel, data }, { 'x-api-key': secrets.CENTRIFUGO_API_KEY });
+      return res.status === 200 && !res.body?.error ? 200 : res.status === 200 ? 500 : res.status;
+    },
+    login: async (email = 'ana@acme.test') => expectStatus(await postJson<{ token: string }>(`${serviceUrl}/v1/auth/login`, { email, password: 'demo1234' }), 200, 'login').token,
+    connectionToken: async (token) => expectStatus(await postJson<{ token: string }>(`${serviceUrl}/v1/realtime/connection-token`, {}, bearer(token)), 200, 'connection token').token,
+    subscriptionToken: async (token, channel) =>
+      expectStatus(await postJson<{ token: string }>(`${serviceUrl}/v1/realtime/subscription-token`, { channel }, bearer(token)), 200, `subscription token ${channel}`).token,
+    serviceMemory: () => readProcMemory(pidOf('event-service')),
+    centrifugoMemory: () => readProcMemory(pidOf('centrifugo')),
+    stop: async () => {
+      await system.stop();
+      await cleanup();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Sends `rate` events per second for `durationMs`, on a 5 ms tick (catching up when a tick is late, so
+ * the offered rate holds even on a busy machine). `send` is not awaited; at most `maxInFlight` are
+ * outstanding, beyond which the pacer waits (and reports the shortfall as `skipped`).
+ */
+export async function pace(
+  rate: number,
+  durationMs: number,
+  send: () => Promise<unknown>,
+  maxInFlight = 512,
+): Promise<{ sent: number; skipped: number; failed: number }> {
+  const t0 = performance.now();
+  let sent = 0;
+  let skipped = 0;
+  let failed = 0;
+  let inFlight = 0;
+  const outstanding = new Set<Promise<unknown>>();
+  for (;;) {
+    const elapsed = performance.now() - t0;
+    if (elapsed >= durationMs) break;
+    const due = Math.floor((elapsed / 1000) * rate) - sent - skipped;
+    for (let i = 0; i < due; i++) {
+      if (inFlight >= maxInFlight) {
+        skipped++;
+        continue;
+      }
+      inFlight++;
+      sent++;
+      const p = send()
+        .catch(() => void failed++)
+        .finally(() => {
+          inFlight--;
+          outstanding.delete(p);
+        });
+      outstanding.add(p);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.all(outstanding);
+  return { sent, skipped, failed };
+}
+
+/** Waits until `done()` or `timeoutMs`, polling every 20 ms. */
+export async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

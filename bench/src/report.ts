@@ -1,0 +1,55 @@
+import type { Details, LatestResults } from './main';
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  baseline: string;
+  ok: boolean | null;
+}
+
+const fmt = (n: number | undefined, unit = '') => (n === undefined || !Number.isFinite(n) ? '—' : `${n.toLocaleString('en-US')}${unit}`);
+const mark = (ok: boolean | null) => (ok === null ? '' : ok ? 'met' : 'MISSED');
+
+/** The rows of the terminal table: every figure beside its target and baseline. */
+export function reportRows(latest: LatestResults, details: Details): Row[] {
+  const rows: Row[] = [];
+  for (const b of latest.b1 ?? []) {
+    rows.push({ figure: `B1 p99 @ ${b.rate}/s`, value: fmt(b.p99_ms, ' ms'), target: `≤ raw + 10 = ${fmt(Math.round((b.raw_p99_ms + 10) * 10) / 10, ' ms')}`, baseline: `raw ${fmt(b.raw_p99_ms, ' ms')}`, ok: b.p99_ms <= b.raw_p99_ms + 10 });
+    rows.push({ figure: `B1 p50 @ ${b.rate}/s`, value: fmt(b.p50_ms, ' ms'), target: '', baseline: `raw ${fmt(b.raw_p50_ms, ' ms')}`, ok: null });
+  }
+  if (latest.b2) {
+    const b2 = latest.b2;
+    const delivered = (db: string, mode: string) => details.b2?.find((p) => p.database === db && p.mode === mode)?.delivered_eps;
+    rows.push({ figure: 'B2 Postgres single', value: fmt(b2.postgres_single_eps, '/s'), target: '≥ 2,000/s', baseline: `delivered ${fmt(delivered('postgres', 'single'), '/s')}`, ok: b2.postgres_single_eps >= 2000 });
+    rows.push({ figure: 'B2 Postgres batch 100', value: fmt(b2.postgres_batch_eps, '/s'), target: '≥ 10,000/s', baseline: `delivered ${fmt(delivered('postgres', 'batch'), '/s')}`, ok: b2.postgres_batch_eps >= 10_000 });
+    rows.push({ figure: 'B2 PGlite single', value: fmt(b2.pglite_single_eps, '/s'), target: '', baseline: `delivered ${fmt(delivered('pglite', 'single'), '/s')}`, ok: null });
+    rows.push({ figure: 'B2 PGlite batch 100', value: fmt(b2.pglite_batch_eps, '/s'), target: '', baseline: `delivered ${fmt(delivered('pglite', 'batch'), '/s')}`, ok: null });
+  }
+  for (const b of latest.b3 ?? []) {
+    rows.push({ figure: `B3 ${b.subscribers} subs deliveries/s`, value: fmt(b.ours_dps), target: `≥ 2× = ${fmt(2 * b.socketio_dps)}`, baseline: `socket.io ${fmt(b.socketio_dps)}`, ok: b.ours_dps >= 2 * b.socketio_dps });
+    rows.push({ figure: `B3 ${b.subscribers} subs p99`, value: fmt(b.ours_p99_ms, ' ms'), target: `≤ socket.io`, baseline: `socket.io ${fmt(b.socketio_p99_ms, ' ms')}`, ok: b.ours_p99_ms <= b.socketio_p99_ms });
+  }
+  if (latest.b4) {
+    const b4 = latest.b4;
+    rows.push({ figure: `B4 ${b4.clients} clients subscribed`, value: fmt(b4.seconds, ' s'), target: '≤ 20 s (5,000)', baseline: `${fmt(details.b4?.token_requests_per_second, ' token req/s')}`, ok: b4.seconds <= 20 });
+    rows.push({ figure: 'B4 event-service peak RSS', value: fmt(b4.service_rss_mb, ' MB'), target: '≤ 250 MB', baseline: '', ok: b4.service_rss_mb <= 250 });
+    rows.push({ figure: 'B4 Centrifugo per connection', value: fmt(b4.centrifugo_kb_per_conn, ' KB'), target: '', baseline: 'published ~30 KB', ok: null });
+  }
+  if (latest.b5) {
+    rows.push({ figure: 'B5 /deployments JS (gzip)', value: fmt(latest.b5.js_gz_kb, ' KB'), target: '', baseline: `${fmt(details.b5?.js_raw_kb, ' KB')} raw`, ok: null });
+    rows.push({ figure: 'B5 ingest → DOM median', value: fmt(latest.b5.ingest_to_dom_ms, ' ms'), target: '≤ 50 ms', baseline: `202 after ${fmt(details.b5?.ingest_ack_median_ms, ' ms')}`, ok: latest.b5.ingest_to_dom_ms <= 50 });
+  }
+  return rows;
+}
+
+export function printReport(latest: LatestResults, details: Details): void {
+  const rows = reportRows(latest, details);
+  const header: Row = { figure: 'figure', value: 'value', target: 'target', baseline: 'baseline', ok: null };
+  const cells = (r: Row) => [r.figure, r.value, r.target, r.baseline, r === header ? 'status' : mark(r.ok)];
+  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[header, ...rows].map((r) => cells(r)[i]!.length)));
+  const line = (r: Row) => cells(r).map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  rows.forEach((r) => console.log(line(r)));
+  for (const [name, err] of Object.entries(details.errors)) console.log(`${name}: FAILED — ${err.split('\n')[0]}`);
+}

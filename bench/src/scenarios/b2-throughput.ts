@@ -1,0 +1,91 @@
+import { startBenchSystem } from '../lib/bench-system';
+import { metricsEvent } from '../lib/deliveries';
+import { waitUntil } from '../lib/pacer';
+import { CpuMeter, round } from '../lib/stats';
+import { connectSubscribers, freshTracker, ProcCpuMeter, profiledEnv, type ScenarioContext } from './common';
+
+export interface B2Result {
+  postgres_single_eps: number;
+  postgres_batch_eps: number;
+  pglite_single_eps: number;
+  pglite_batch_eps: number;
+}
+
+export interface B2Phase {
+  database: 'postgres' | 'pglite';
+  mode: 'single' | 'batch';
+  producers: number;
+  accepted_eps: number;
+  delivered_eps: number;
+  delivered_ratio: number;
+  load_generator_cpu_pct: number;
+  service_cpu_pct: number;
+  centrifugo_cpu_pct: number;
+}
+
+const SINGLE_PRODUCERS = 32;
+const BATCH_PRODUCERS = 8;
+const BATCH_SIZE = 100;
+
+/**
+ * B2: ingest throughput with durability (202 only after the commit): closed-loop producers, each posting
+ * again as soon as its previous request was answered. "Delivered" counts what one subscriber received,
+ * per second from the first request to the last delivery.
+ */
+export async function runB2(ctx: ScenarioContext): Promise<{ result: B2Result; phases: B2Phase[] }> {
+  const seconds = ctx.quick ? 3 : 10;
+  const phases: B2Phase[] = [];
+  for (const database of ['postgres', 'pglite'] as const) {
+    const env = profiledEnv(ctx, `b2-${database}`);
+    const sys = await startBenchSystem({ centrifugoBin: ctx.centrifugoBin, database, env });
+    try {
+      const [subscriber] = await connectSubscribers(sys, 1);
+      const run = async (mode: 'single' | 'batch', durationMs: number): Promise<B2Phase> => {
+        const tracker = freshTracker([subscriber!]);
+        const cpu = new CpuMeter();
+        const procs = new ProcCpuMeter({ service: sys.servicePid, centrifugo: sys.centrifugoPid });
+        const t0 = performance.now();
+        let accepted = 0;
+        const producer = async () => {
+          while (performance.now() - t0 < durationMs) {
+            const body = mode === 'single' ? metricsEvent() : { events: Array.from({ length: BATCH_SIZE }, () => metricsEvent()) };
+            const status = await sys.ingest(body);
+            if (status === 202) accepted += mode === 'single' ? 1 : BATCH_SIZE;
+          }
+        };
+        const producers = mode === 'single' ? SINGLE_PRODUCERS : BATCH_PRODUCERS;
+        await Promise.all(Array.from({ length: producers }, producer));
+        const acceptedSeconds = (performance.now() - t0) / 1000;
+        const cpuPct = cpu.percent();
+        const procPct = procs.percent();
+        await waitUntil(() => tracker.delivered >= accepted, 30_000);
+        const deliveredSeconds = ((tracker.lastAt || performance.now()) - t0) / 1000;
+        return {
+          database,
+          mode,
+          producers,
+          accepted_eps: round(accepted / acceptedSeconds),
+          delivered_eps: round(tracker.delivered / deliveredSeconds),
+          delivered_ratio: round(accepted ? tracker.delivered / accepted : 0),
+          load_generator_cpu_pct: round(cpuPct),
+          service_cpu_pct: round(procPct.service!),
+          centrifugo_cpu_pct: round(procPct.centrifugo!),
+        };
+      };
+      await run('single', 1000); // warm-up
+      for (const mode of ['single', 'batch'] as const) {
+        const p = await run(mode, seconds * 1000);
+        ctx.log(`  B2 ${database} ${mode}: accepted ${p.accepted_eps}/s, delivered ${p.delivered_eps}/s`);
+        phases.push(p);
+      }
+      subscriber?.close();
+    } finally {
+      await sys.stop();
+    }
+  }
+  const eps = (db: string, mode: string) => phases.find((p) => p.database === db && p.mode === mode)?.accepted_eps ?? 0;
+  return {
+    result: { postgres_single_eps: eps('postgres', 'single'), postgres_batch_eps: eps('postgres', 'batch'), pglite_single_eps: eps('pglite', 'single'), pglite_batch_eps: eps('pglite', 'batch') },
+    phases,
+  };
+}
