@@ -132,7 +132,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     deploymentProjector,
     notificationProjector,
     alertProjector,
-    instanceMetricsProjector(tenantAlertRules(config.tenantAlertForSeconds), database.kind === 'postgres'),
+    instanceMetricsProjector(tenantAlertRules(config.tenantAlertForSeconds)),
   ];
   const sink = metrics.instrumentSink(new DurableSink(database, relay, projectors));
   await app.register(eventRoutes, { sink });

@@ -1,43 +1,156 @@
 import type { AcceptedEvent } from '@neo/contracts';
 import { AppError } from '../errors';
 import { isDatabaseUnavailable, type Database } from '../store/database';
-import { appendEvents } from '../store/event-store';
+import { appendEvents, OUTBOX_NOTIFY } from '../store/event-store';
+import { sql } from 'drizzle-orm';
 import type { EventSink } from './sink';
 import type { ValidatedEvent } from './validate';
 import type { Relay } from './relay';
 import type { Projector } from './projector';
 
+export interface DurableSinkOptions {
+  /** Most transactions in flight at once (Postgres); PGlite has one connection, so one. Default 4. */
+  maxConcurrentCommits?: number;
+  /** Most events written by one grouped transaction. Default 2000. */
+  maxGroupEvents?: number;
+}
+
+interface Pending {
+  events: ValidatedEvent[];
+  resolve: (accepted: AcceptedEvent[]) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * Stores events and their outbox rows in one transaction, then wakes the relay. Answering 202 after
  * the commit is what makes "acknowledged" mean "will be delivered".
+ *
+ * Group commit: requests that arrive while transactions are in flight wait in a queue and are written
+ * together by the next one, each answered after that commit. Many small concurrent requests then cost a
+ * few commits (and disk flushes) instead of one each. If a grouped transaction fails (a domain refusal
+ * of one request, say), its requests are retried one by one, so one request's 409 is never another's.
  */
 export class DurableSink implements EventSink {
+  readonly #queue: Pending[] = [];
+  #active = 0;
+  readonly #maxActive: number;
+  readonly #maxGroupEvents: number;
+  readonly #notifier: OutboxNotifier | null;
+
   constructor(
     private readonly database: Database,
     private readonly relay: Relay,
     private readonly projectors: readonly Projector[] = [],
-  ) {}
+    options: DurableSinkOptions = {},
+  ) {
+    this.#maxActive = database.kind === 'pglite' ? 1 : (options.maxConcurrentCommits ?? 4);
+    this.#maxGroupEvents = options.maxGroupEvents ?? 2000;
+    this.#notifier = database.kind === 'postgres' ? new OutboxNotifier(database) : null;
+  }
 
-  async accept(events: ValidatedEvent[]): Promise<AcceptedEvent[]> {
-    let result;
+  accept(events: ValidatedEvent[]): Promise<AcceptedEvent[]> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ events, resolve, reject });
+      if (this.#active < this.#maxActive) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#active++;
     try {
-      result = await this.database.db.transaction(async (tx) => {
-        const appended = await appendEvents(tx, events, this.database.kind === 'postgres');
-        if (appended.inserted.size > 0) {
-          for (const projector of this.projectors) {
-            const mine = events.filter((e) => appended.inserted.has(e.envelope.id) && projector.types.has(e.envelope.type));
-            if (mine.length > 0) await projector.apply(tx, mine);
-          }
+      while (this.#queue.length > 0) {
+        const group: Pending[] = [this.#queue.shift()!];
+        let size = group[0]!.events.length;
+        while (this.#queue.length > 0 && size + this.#queue[0]!.events.length <= this.#maxGroupEvents) {
+          const next = this.#queue.shift()!;
+          size += next.events.length;
+          group.push(next);
         }
-        return appended;
-      });
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) {
-        throw new AppError('ERR_DATABASE_UNAVAILABLE', 'the event store is unreachable; nothing was stored, retry with the same ids', { cause: err, headers: { 'retry-after': '2' } });
+        await this.#commitGroup(group);
       }
-      throw err;
+    } finally {
+      this.#active--;
     }
-    if (result.inserted.size > 0) this.relay.wake();
-    return result.accepted;
+  }
+
+  async #commitGroup(group: Pending[]): Promise<void> {
+    try {
+      const results = await this.#commit(group.map((p) => p.events));
+      group.forEach((p, i) => p.resolve(results[i]!));
+    } catch (err) {
+      if (group.length === 1 || isDatabaseUnavailable(err)) {
+        const mapped = mapError(err);
+        group.forEach((p) => p.reject(mapped));
+        return;
+      }
+      for (const p of group) {
+        try {
+          p.resolve((await this.#commit([p.events]))[0]!);
+        } catch (single) {
+          p.reject(mapError(single));
+        }
+      }
+    }
+  }
+
+  /** One transaction for several requests' events; answers per request, in order. */
+  async #commit(requests: ValidatedEvent[][]): Promise<AcceptedEvent[][]> {
+    // An id sent by two requests of one group is stored (and projected) once; both get its answer.
+    const unique = new Map<string, ValidatedEvent>();
+    for (const events of requests) for (const e of events) if (!unique.has(e.envelope.id)) unique.set(e.envelope.id, e);
+    const all = [...unique.values()];
+    const result = await this.database.db.transaction(async (tx) => {
+      const appended = await appendEvents(tx, all);
+      if (appended.inserted.size > 0) {
+        for (const projector of this.projectors) {
+          const mine = all.filter((e) => appended.inserted.has(e.envelope.id) && projector.types.has(e.envelope.type));
+          if (mine.length > 0) await projector.apply(tx, mine);
+        }
+      }
+      return appended;
+    });
+    if (result.inserted.size > 0) {
+      this.relay.wake();
+      this.#notifier?.poke();
+    }
+    const byId = new Map(result.accepted.map((a) => [a.id, a]));
+    return requests.map((events) => events.map((e) => byId.get(e.envelope.id)!));
+  }
+}
+
+function mapError(err: unknown): unknown {
+  if (isDatabaseUnavailable(err)) {
+    return new AppError('ERR_DATABASE_UNAVAILABLE', 'the event store is unreachable; nothing was stored, retry with the same ids', { cause: err, headers: { 'retry-after': '2' } });
+  }
+  return err;
+}
+
+/**
+ * Wakes the relays of other instances with one Postgres NOTIFY after commits, at most one in flight.
+ * Sent outside the ingest transactions on purpose: a transaction that notifies takes a database-wide
+ * lock at commit, which would serialize every ingest commit.
+ */
+class OutboxNotifier {
+  #inFlight = false;
+  #again = false;
+
+  constructor(private readonly database: Database) {}
+
+  poke(): void {
+    if (this.#inFlight) {
+      this.#again = true;
+      return;
+    }
+    this.#inFlight = true;
+    void this.database.db
+      .execute(sql`select pg_notify(${OUTBOX_NOTIFY}, '')`)
+      .catch(() => {}) // the relays' poll picks the rows up anyway
+      .finally(() => {
+        this.#inFlight = false;
+        if (this.#again) {
+          this.#again = false;
+          this.poke();
+        }
+      });
   }
 }

@@ -3,7 +3,7 @@ import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
 import type { Database, Db } from './database';
 import type { ValidatedEvent } from '../pipeline/validate';
 
-/** Postgres NOTIFY channel the relay listens on. */
+/** Postgres NOTIFY channel the relays listen on (sent after ingest commits, see DurableSink). */
 export const OUTBOX_NOTIFY = 'neo_outbox';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -12,7 +12,7 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
  * Appends events and their outbox rows in the caller's transaction. An id already stored is not stored
  * again; its first channel is returned, so a retried request gets the first answer.
  */
-export async function appendEvents(tx: Tx, events: ValidatedEvent[], notify: boolean): Promise<{ accepted: AcceptedEvent[]; inserted: Set<string> }> {
+export async function appendEvents(tx: Tx, events: ValidatedEvent[]): Promise<{ accepted: AcceptedEvent[]; inserted: Set<string> }> {
   const values = sql.join(
     events.map((e) => sql`(${e.envelope.id}::uuid, ${e.envelope.type}, ${e.envelope.tenantId ?? null}, ${e.channel}, ${JSON.stringify(e.envelope.data)}::jsonb, ${e.envelope.timestamp}::timestamptz)`),
     sql`, `,
@@ -35,7 +35,6 @@ export async function appendEvents(tx: Tx, events: ValidatedEvent[], notify: boo
     const existing = rowsOf<{ id: string; channel: string }>(await tx.execute(sql`select id, channel from events where id in (${sql.join(duplicates.map((id) => sql`${id}::uuid`), sql`, `)})`));
     existing.forEach((r) => channelById.set(r.id, r.channel));
   }
-  if (notify && inserted.size > 0) await tx.execute(sql`select pg_notify(${OUTBOX_NOTIFY}, '')`);
   return { accepted: events.map((e) => ({ id: e.envelope.id, channel: channelById.get(e.envelope.id)! })), inserted };
 }
 

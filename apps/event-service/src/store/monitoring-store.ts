@@ -89,18 +89,28 @@ export async function countOpenAlerts(database: Database): Promise<Map<string, n
   return new Map(rows.map((r) => [r.scope, Number(r.n)]));
 }
 
-/** Loads and locks the rule states of one subject (a tenant instance) for this transaction. */
-export async function lockRuleStates(tx: Tx, subject: string): Promise<Map<string, RuleState>> {
-  const rows = rowsOf<{ rule: string; over_since: string | number | null; open_severity: AlertSeverity | null; opened_at: string | number | null }>(
-    await tx.execute(sql`select rule, over_since, open_severity, opened_at from alert_rule_state where subject = ${subject} for update`),
+/** Loads and locks the rule states of several subjects (tenant instances) for this transaction, in one query. */
+export async function lockRuleStates(tx: Tx, subjects: string[]): Promise<Map<string, Map<string, RuleState>>> {
+  const out = new Map<string, Map<string, RuleState>>(subjects.map((s) => [s, new Map()]));
+  if (subjects.length === 0) return out;
+  const rows = rowsOf<{ subject: string; rule: string; over_since: string | number | null; open_severity: AlertSeverity | null; opened_at: string | number | null }>(
+    await tx.execute(sql`
+      select subject, rule, over_since, open_severity, opened_at from alert_rule_state
+      where subject in (${sql.join(subjects.map((s) => sql`${s}`), sql`, `)})
+      order by subject, rule for update`),
   );
-  return new Map(rows.map((r) => [r.rule, { overSince: r.over_since === null ? null : Number(r.over_since), open: r.open_severity, openedAt: r.opened_at === null ? null : Number(r.opened_at) }]));
+  for (const r of rows) {
+    out.get(r.subject)?.set(r.rule, { overSince: r.over_since === null ? null : Number(r.over_since), open: r.open_severity, openedAt: r.opened_at === null ? null : Number(r.opened_at) });
+  }
+  return out;
 }
 
-export async function saveRuleState(tx: Tx, subject: string, rule: string, s: RuleState): Promise<void> {
+/** Writes changed rule states, all in one statement. */
+export async function saveRuleStates(tx: Tx, states: Array<{ subject: string; rule: string; state: RuleState }>): Promise<void> {
+  if (states.length === 0) return;
   await tx.execute(sql`
     insert into alert_rule_state (subject, rule, over_since, open_severity, opened_at)
-    values (${subject}, ${rule}, ${s.overSince}, ${s.open}, ${s.openedAt})
+    values ${sql.join(states.map(({ subject, rule, state: st }) => sql`(${subject}, ${rule}, ${st.overSince}::bigint, ${st.open}, ${st.openedAt}::bigint)`), sql`, `)}
     on conflict (subject, rule) do update set over_since = excluded.over_since, open_severity = excluded.open_severity, opened_at = excluded.opened_at`);
 }
 
@@ -115,10 +125,12 @@ export interface InstanceMetrics {
   updatedAt: string;
 }
 
-export async function upsertInstanceMetrics(tx: Tx, tenantId: string, m: InstanceMetrics): Promise<void> {
+/** Stores the latest sample of several instances in one statement (an older sample never overwrites a newer one). */
+export async function upsertInstanceMetrics(tx: Tx, samples: Array<{ tenantId: string; m: InstanceMetrics }>): Promise<void> {
+  if (samples.length === 0) return;
   await tx.execute(sql`
     insert into instance_metrics (tenant_id, instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at)
-    values (${tenantId}, ${m.instanceId}, ${m.cpu}, ${m.memory}, ${m.disk}, ${m.networkIn}, ${m.networkOut}, ${m.uptime}, ${m.updatedAt}::timestamptz)
+    values ${sql.join(samples.map(({ tenantId, m }) => sql`(${tenantId}, ${m.instanceId}, ${m.cpu}, ${m.memory}, ${m.disk}, ${m.networkIn}, ${m.networkOut}, ${m.uptime}, ${m.updatedAt}::timestamptz)`), sql`, `)}
     on conflict (tenant_id, instance_id) do update set cpu = excluded.cpu, memory = excluded.memory, disk = excluded.disk,
       network_in = excluded.network_in, network_out = excluded.network_out, uptime = excluded.uptime, updated_at = excluded.updated_at
     where instance_metrics.updated_at <= excluded.updated_at`);

@@ -2,8 +2,8 @@ import type { EventEnvelope } from '@neo/contracts';
 import type { Projector, Tx } from '../projector';
 import { validateIngestBody, type ValidatedEvent } from '../validate';
 import { appendEvents } from '../../store/event-store';
-import { applyAlertChange, lockRuleStates, PLATFORM_SCOPE, saveRuleState, upsertInstanceMetrics } from '../../store/monitoring-store';
-import { CLOSED, stepRule, type AlertRule } from '../../monitoring/alert-rules';
+import { applyAlertChange, lockRuleStates, PLATFORM_SCOPE, saveRuleStates, upsertInstanceMetrics } from '../../store/monitoring-store';
+import { CLOSED, stepRule, type AlertRule, type RuleState } from '../../monitoring/alert-rules';
 
 /** Keeps `alerts` (open and resolved, with severity) in step with `alert` events of every scope. */
 export const alertProjector: Projector = {
@@ -34,27 +34,46 @@ export const alertProjector: Projector = {
  * with their state in the database (so several service instances agree). A crossing becomes an `alert`
  * event appended in the same transaction, so it is stored, relayed and projected like any other.
  */
-export function instanceMetricsProjector(rules: readonly AlertRule[], notify: boolean): Projector {
+export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector {
   return {
     name: 'instance-metrics',
     types: new Set(['metrics_update']),
+    // The whole batch in a handful of statements (latest samples, rule states, alerts), whatever its
+    // size: this runs inside every ingest transaction that carries metrics.
     async apply(tx: Tx, events: ValidatedEvent[]): Promise<void> {
-      for (const { envelope } of events) {
-        const e = envelope as EventEnvelope<'metrics_update'>;
-        if (!e.tenantId || !e.data.instanceId) continue;
-        const d = e.data;
-        const instanceId = d.instanceId!;
-        await upsertInstanceMetrics(tx, e.tenantId, { instanceId, cpu: d.cpu, memory: d.memory, disk: d.disk, networkIn: d.networkIn, networkOut: d.networkOut, uptime: d.uptime, updatedAt: e.timestamp });
-        const subject = `${e.tenantId}/${instanceId}`;
-        const states = await lockRuleStates(tx, subject);
+      const samples = events
+        .map(({ envelope }) => envelope as EventEnvelope<'metrics_update'>)
+        .filter((e): e is EventEnvelope<'metrics_update'> & { tenantId: string } => Boolean(e.tenantId && e.data.instanceId));
+      if (samples.length === 0) return;
+      const subjectOf = (e: { tenantId: string; data: { instanceId?: string } }) => `${e.tenantId}/${e.data.instanceId}`;
+
+      const latest = new Map<string, EventEnvelope<'metrics_update'> & { tenantId: string }>();
+      for (const e of samples) {
+        const seen = latest.get(subjectOf(e));
+        if (!seen || seen.timestamp <= e.timestamp) latest.set(subjectOf(e), e);
+      }
+      await upsertInstanceMetrics(tx, [...latest.values()].map((e) => ({
+        tenantId: e.tenantId,
+        m: { instanceId: e.data.instanceId!, cpu: e.data.cpu, memory: e.data.memory, disk: e.data.disk, networkIn: e.data.networkIn, networkOut: e.data.networkOut, uptime: e.data.uptime, updatedAt: e.timestamp },
+      })));
+
+      const states = await lockRuleStates(tx, [...latest.keys()]);
+      const changed = new Map<string, { subject: string; rule: string; state: RuleState }>();
+      const alerts: unknown[] = [];
+      for (const e of samples) {
+        const subject = subjectOf(e);
+        const current = states.get(subject)!;
         const now = Date.parse(e.timestamp);
-        const alerts: unknown[] = [];
         for (const rule of rules) {
-          const before = states.get(rule.id) ?? CLOSED;
-          const { state, transition } = stepRule(rule, before, d[rule.metric as 'cpu' | 'memory' | 'disk'], now);
-          if (state.overSince !== before.overSince || state.open !== before.open || state.openedAt !== before.openedAt) await saveRuleState(tx, subject, rule.id, state);
+          const before = current.get(rule.id) ?? CLOSED;
+          const { state, transition } = stepRule(rule, before, e.data[rule.metric as 'cpu' | 'memory' | 'disk'], now);
+          if (state.overSince !== before.overSince || state.open !== before.open || state.openedAt !== before.openedAt) {
+            current.set(rule.id, state);
+            changed.set(`${subject}\u0000${rule.id}`, { subject, rule: rule.id, state });
+          }
           if (!transition) continue;
           const openedAt = state.openedAt ?? before.openedAt ?? now;
+          const instanceId = e.data.instanceId!;
           alerts.push({
             type: 'alert',
             tenantId: e.tenantId,
@@ -62,11 +81,12 @@ export function instanceMetricsProjector(rules: readonly AlertRule[], notify: bo
             data: { alertId: `${rule.id}-${openedAt}-${instanceId}`.slice(0, 100), instanceId, rule: rule.id, severity: transition.severity, state: transition.kind, message: transition.message, value: transition.value, threshold: transition.threshold },
           });
         }
-        if (alerts.length === 0) continue;
-        const validated = validateIngestBody({ events: alerts });
-        await appendEvents(tx, validated, notify);
-        await alertProjector.apply(tx, validated);
       }
+      await saveRuleStates(tx, [...changed.values()]);
+      if (alerts.length === 0) return;
+      const validated = validateIngestBody({ events: alerts });
+      await appendEvents(tx, validated);
+      await alertProjector.apply(tx, validated);
     },
   };
 }
