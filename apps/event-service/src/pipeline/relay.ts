@@ -4,7 +4,7 @@ import { RELAY_LOCK, rowsOf, toStoredEvent, OUTBOX_NOTIFY } from '../store/event
 import type { CentrifugoClient, PublishRequest } from '../centrifugo/client';
 
 export interface RelayOptions {
-  /** Most outbox rows published per Centrifugo `/api/batch`. Default 500. */
+  /** Most outbox rows published per Centrifugo `/api/batch`. Default 1000. */
   batchSize?: number;
   /** Poll interval when nothing woke the relay, ms (safety net for lost wake-ups). Default 1000. */
   pollMs?: number;
@@ -43,7 +43,7 @@ export class Relay {
   constructor(db: Database, centrifugo: CentrifugoClient, options: RelayOptions = {}) {
     this.#db = db;
     this.#centrifugo = centrifugo;
-    this.#opts = { batchSize: 500, pollMs: 1000, minBackoffMs: 100, maxBackoffMs: 5000, ...options };
+    this.#opts = { batchSize: 1000, pollMs: 1000, minBackoffMs: 100, maxBackoffMs: 5000, ...options };
   }
 
   async start(): Promise<void> {
@@ -128,6 +128,10 @@ export class Relay {
     return this.#db.db.transaction(async (tx) => {
       const [lock] = rowsOf<{ ok: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${RELAY_LOCK}) as ok`));
       if (!lock?.ok) return 'locked' as const;
+      // The relay's own commit need not wait for the disk: if it is lost in a crash, the rows are
+      // still in the outbox and are published again under the same idempotency keys. (Ingest
+      // commits, which back the 202, stay synchronous.)
+      await tx.execute(sql`set local synchronous_commit = off`);
       const rows = rowsOf<{ pos: number; id: string; type: string; tenant_id: string | null; channel: string; data: unknown; ts: string; seq: null }>(
         await tx.execute(sql`
           select e.pos, e.id, e.type, e.tenant_id, e.channel, e.data, e.ts, null as seq
