@@ -13,14 +13,19 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
  * again; its first channel is returned, so a retried request gets the first answer.
  */
 export async function appendEvents(tx: Tx, events: ValidatedEvent[]): Promise<{ accepted: AcceptedEvent[]; inserted: Set<string> }> {
-  const values = sql.join(
-    events.map((e) => sql`(${e.envelope.id}::uuid, ${e.envelope.type}, ${e.envelope.tenantId ?? null}, ${e.channel}, ${JSON.stringify(e.envelope.data)}::jsonb, ${e.envelope.timestamp}::timestamptz)`),
-    sql`, `,
-  );
+  // Arrays as six parameters (unnest), whatever the batch size: the statement's text and its building
+  // cost stay constant, which matters on the hottest path of the service. `with ordinality` keeps the
+  // request's order for `pos`, hence for the relay.
+  const col = <T>(f: (e: ValidatedEvent) => T) => sql.param(events.map(f));
   const insertedRows = rowsOf<{ id: string }>(
     await tx.execute(sql`
       with ins as (
-        insert into events (id, type, tenant_id, channel, data, ts) values ${values}
+        insert into events (id, type, tenant_id, channel, data, ts)
+        select u.id, u.type, u.tenant_id, u.channel, u.data::jsonb, u.ts
+        from unnest(${col((e) => e.envelope.id)}::uuid[], ${col((e) => e.envelope.type)}::text[], ${col((e) => e.envelope.tenantId ?? null)}::text[],
+                    ${col((e) => e.channel)}::text[], ${col((e) => JSON.stringify(e.envelope.data))}::text[], ${col((e) => e.envelope.timestamp)}::timestamptz[])
+             with ordinality as u(id, type, tenant_id, channel, data, ts, ord)
+        order by u.ord
         on conflict (id) do nothing
         returning pos, id, channel
       ), ob as (
@@ -32,7 +37,7 @@ export async function appendEvents(tx: Tx, events: ValidatedEvent[]): Promise<{ 
   const channelById = new Map(events.map((e) => [e.envelope.id, e.channel]));
   if (inserted.size < events.length) {
     const duplicates = events.filter((e) => !inserted.has(e.envelope.id)).map((e) => e.envelope.id);
-    const existing = rowsOf<{ id: string; channel: string }>(await tx.execute(sql`select id, channel from events where id in (${sql.join(duplicates.map((id) => sql`${id}::uuid`), sql`, `)})`));
+    const existing = rowsOf<{ id: string; channel: string }>(await tx.execute(sql`select id, channel from events where id = any(${sql.param(duplicates)}::uuid[])`));
     existing.forEach((r) => channelById.set(r.id, r.channel));
   }
   return { accepted: events.map((e) => ({ id: e.envelope.id, channel: channelById.get(e.envelope.id)! })), inserted };
