@@ -81,3 +81,20 @@ export interface AlertView {
   updatedAt: string;
   resolvedAt: string | null;
 }
+
+/** One of a tenant's instances as `GET /v1/tenants/{tenantId}/metrics/instances` returns it (latest sample). */
+export interface InstanceMetricsView {
+  instanceId: string;
+  /** The product, when the instance came from a deployment the platform knows. */
+  instanceType: string | null;
+  cpu: number;
+  memory: number;
+  disk: number;
+  /** Bytes per second. */
+  networkIn: number;
+  /** Bytes per second. */
+  networkOut: number;
+  /** Seconds. */
+  uptime: number;
+  updatedAt: string;
+}

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { AlertSeverity, AlertView } from '@neo/contracts';
+import type { AlertSeverity, AlertView, InstanceMetricsView } from '@neo/contracts';
 import type { Tx } from '../pipeline/projector';
 import type { Database } from './database';
 import { rowsOf } from './event-store';
@@ -114,16 +114,8 @@ export async function saveRuleStates(tx: Tx, states: Array<{ subject: string; ru
     on conflict (subject, rule) do update set over_since = excluded.over_since, open_severity = excluded.open_severity, opened_at = excluded.opened_at`);
 }
 
-export interface InstanceMetrics {
-  instanceId: string;
-  cpu: number;
-  memory: number;
-  disk: number;
-  networkIn: number;
-  networkOut: number;
-  uptime: number;
-  updatedAt: string;
-}
+/** A sample as stored; the routes add the instance type (InstanceMetricsView). */
+export type InstanceMetrics = Omit<InstanceMetricsView, 'instanceType'>;
 
 /** Stores the latest sample of several instances in one statement (an older sample never overwrites a newer one). */
 export async function upsertInstanceMetrics(tx: Tx, samples: Array<{ tenantId: string; m: InstanceMetrics }>): Promise<void> {
@@ -136,9 +128,11 @@ export async function upsertInstanceMetrics(tx: Tx, samples: Array<{ tenantId: s
     where instance_metrics.updated_at <= excluded.updated_at`);
 }
 
-export async function listInstanceMetrics(database: Database, tenantId: string): Promise<InstanceMetrics[]> {
-  const rows = await database.rows<{ instance_id: string; cpu: number; memory: number; disk: number; network_in: number; network_out: number; uptime: number; updated_at: string | Date }>(sql`
-    select instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at from instance_metrics
-    where tenant_id = ${tenantId} order by instance_id`);
-  return rows.map((r) => ({ instanceId: r.instance_id, cpu: Number(r.cpu), memory: Number(r.memory), disk: Number(r.disk), networkIn: Number(r.network_in), networkOut: Number(r.network_out), uptime: Number(r.uptime), updatedAt: iso(r.updated_at) }));
+/** A tenant's instances, latest sample each, with the product of the deployment that created them. */
+export async function listInstanceMetrics(database: Database, tenantId: string): Promise<InstanceMetricsView[]> {
+  const rows = await database.rows<{ instance_id: string; instance_type: string | null; cpu: number; memory: number; disk: number; network_in: number; network_out: number; uptime: number; updated_at: string | Date }>(sql`
+    select m.instance_id, d.instance_type, m.cpu, m.memory, m.disk, m.network_in, m.network_out, m.uptime, m.updated_at
+    from instance_metrics m left join deployments d on d.tenant_id = m.tenant_id and d.id = m.instance_id
+    where m.tenant_id = ${tenantId} order by m.instance_id`);
+  return rows.map((r) => ({ instanceId: r.instance_id, instanceType: r.instance_type, cpu: Number(r.cpu), memory: Number(r.memory), disk: Number(r.disk), networkIn: Number(r.network_in), networkOut: Number(r.network_out), uptime: Number(r.uptime), updatedAt: iso(r.updated_at) }));
 }

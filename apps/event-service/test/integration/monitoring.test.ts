@@ -51,7 +51,7 @@ describe.each(DATABASE_KINDS)('tenant metrics and alerts on %s', (kind) => {
       expect(all.body.items[0]).toMatchObject({ state: 'resolved', severity: 'critical', instanceId: 'odoo-1', rule: 'instance_cpu_high', resolvedAt: expect.any(String) });
       expect((await get('/v1/tenants/acme/alerts', 'ana')).body.items).toHaveLength(0);
       const instances = await get('/v1/tenants/acme/metrics/instances', 'ana');
-      expect(instances.body.instances).toEqual([expect.objectContaining({ instanceId: 'odoo-1', cpu: 60 })]);
+      expect(instances.body.instances).toEqual([expect.objectContaining({ instanceId: 'odoo-1', instanceType: null, cpu: 60 })]);
     } finally {
       client.disconnect();
     }

@@ -1,19 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startE2eSystem, type E2eSystem } from './system';
+import { loggedIn } from './session';
 
 // Use cases 1 and 2 in a real browser, with the demo deployer running (fast demo time, no failures).
-
-async function loggedIn(browser: Browser, portalUrl: string, email: string, context?: BrowserContext): Promise<{ context: BrowserContext; page: Page }> {
-  const ctx = context ?? (await browser.newContext({ locale: 'es-MX' }));
-  const page = await ctx.newPage();
-  await page.goto(`${portalUrl}/login`);
-  await page.getByTestId('login-email').fill(email);
-  await page.getByTestId('login-password').fill('demo1234');
-  await page.getByTestId('login-submit').click();
-  await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('connected');
-  return { context: ctx, page };
-}
 
 describe('deployments and billing end to end (Chromium)', () => {
   let sys: E2eSystem;

@@ -1,18 +1,8 @@
-import { tenantChannel } from '@neo/contracts';
+import { tenantChannel, type InstanceMetricsView } from '@neo/contracts';
 import { sampleOf, type MetricSample } from '../utils/metric-series';
 
-/** One of the tenant's instances as `GET /v1/tenants/{t}/metrics/instances` returns it. */
-export interface InstanceMetrics {
-  instanceId: string;
-  instanceType: string;
-  cpu: number;
-  memory: number;
-  disk: number;
-  networkIn: number;
-  networkOut: number;
-  uptime: number;
-  updatedAt: string;
-}
+/** One of the tenant's instances as `GET /v1/tenants/{t}/metrics/instances` returns it (from the contract). */
+export type InstanceMetrics = InstanceMetricsView;
 
 /**
  * The caller's tenant's instance metrics (`metrics:{tenantId}`, needs `metrics:read`): the latest sample
@@ -32,7 +22,7 @@ export function useTenantMetrics() {
     try {
       const answer = await apiFetch<{ instances: InstanceMetrics[]; activeInstances: number }>(`/v1/tenants/${encodeURIComponent(tenantId.value)}/metrics/instances`);
       activeInstances.value = answer.activeInstances;
-      types.value = { ...types.value, ...Object.fromEntries(answer.instances.map((i) => [i.instanceId, i.instanceType])) };
+      types.value = { ...types.value, ...Object.fromEntries(answer.instances.filter((i) => i.instanceType !== null).map((i) => [i.instanceId, i.instanceType!])) };
       // An instance quiet for longer than the history window still gets a card, from its last sample.
       for (const i of answer.instances) if (!stream.series(i.instanceId)?.latest) stream.seed(i.instanceId, sampleOf(i, i.updatedAt));
     } catch {
