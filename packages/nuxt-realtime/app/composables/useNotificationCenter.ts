@@ -112,17 +112,21 @@ export function useNotificationCenter() {
 
   /**
    * A billing event arrived live: fetch its notification (a usage sample that crossed no new
-   * threshold has none: 404, ignored). Returns the notification when it is new.
+   * threshold has none: 404, ignored) and add it. Returns the notification, also when a reload of the
+   * list (a filter change, say) already brought it in: the live stream delivers each event once, so
+   * the caller's toast is still due; only the counts must not grow twice.
    */
   async function arrived(event: AnyEventEnvelope): Promise<BillingNotification | null> {
-    if (items.value.some((n) => n.id === event.id)) return null;
+    const known = items.value.find((n) => n.id === event.id);
+    if (known) return known;
     let notification: BillingNotification;
     try {
       notification = await apiFetch<BillingNotification>(`${base.value}/${encodeURIComponent(event.id)}`);
     } catch {
       return null;
     }
-    if (items.value.some((n) => n.id === notification.id)) return null;
+    const loaded = items.value.find((n) => n.id === notification.id);
+    if (loaded) return loaded;
     if (!notification.read) unreadCount.value += 1;
     const f = filter.value;
     if ((f.type === 'all' || f.type === notification.type) && (!f.unreadOnly || !notification.read)) items.value = [notification, ...items.value];
