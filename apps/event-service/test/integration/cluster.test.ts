@@ -91,7 +91,7 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
     const { token } = await login(svc1.url, 'ana@acme.test');
     const client = connect(node2.wsUrl, svc2.url, token);
     const { sub, received } = subscribe(client, svc2.url, token, 'billing:acme');
-    await sub.ready(10_000);
+    await sub.ready(30_000);
     const producer = new EventClient({ baseUrl: svc1.url, apiKey: svc1.ingestKey });
     const { id } = await producer.publish({ type: 'billing_plan_change', tenantId: 'acme', data: { fromPlan: 'basic', toPlan: 'pro' } });
     await eventually(() => expect(received.map((e) => e.id)).toEqual([id]));
@@ -106,7 +106,7 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
     const luis = (await login(svc2.url, 'luis@acme.test')).token;
     const onNode1 = subscribe(connect(node1.wsUrl, svc1.url, ana), svc1.url, ana, 'presence:acme');
     const onNode2 = subscribe(connect(node2.wsUrl, svc2.url, luis), svc2.url, luis, 'presence:acme');
-    await Promise.all([onNode1.sub.ready(10_000), onNode2.sub.ready(10_000)]);
+    await Promise.all([onNode1.sub.ready(30_000), onNode2.sub.ready(30_000)]);
     for (const node of [node1, node2]) {
       const api = new CentrifugoClient({ url: node.url, apiKey: node.apiKey });
       await eventually(async () => {
@@ -122,7 +122,7 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
     const { token } = await login(svc1.url, 'ana@acme.test');
     const client = connect(node2.wsUrl, svc2.url, token);
     const { sub, received } = subscribe(client, svc2.url, token, 'metrics:acme');
-    await sub.ready(10_000);
+    await sub.ready(30_000);
     const producers = [svc1, svc2].map((s) => new EventClient({ baseUrl: s.url, apiKey: s.ingestKey }));
     const N = 1000;
     const ids: string[] = [];
@@ -163,7 +163,7 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
     // Through the balancer: it lands on node 1 now, and on node 2 once node 1 is gone.
     const client = connect(`ws://127.0.0.1:${balancer.port}/connection/websocket`, svc1.url, token);
     const { sub, received, subscribed } = subscribe(client, svc1.url, token, 'alerts:acme');
-    await sub.ready(10_000);
+    await sub.ready(30_000);
     const producer = new EventClient({ baseUrl: svc1.url, apiKey: svc1.ingestKey });
     const alert = (i: number): OutgoingEvent<'alert'> => ({ type: 'alert', tenantId: 'acme', data: { alertId: `a-${i}`, rule: 'disk', severity: 'warning', message: `alert ${i}` } });
     for (let i = 0; i < 20; i++) await producer.publish(alert(i));

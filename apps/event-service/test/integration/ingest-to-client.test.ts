@@ -27,7 +27,7 @@ describe('ingest → Centrifugo → client', () => {
     try {
       client.connect();
       sub.subscribe();
-      await sub.ready(10_000);
+      await sub.ready(30_000);
       const received = nextEvent<PublicationContext>(sub, 'publication');
       const posted = await postJson(`${service.url}/v1/events`, {
         type: 'deployment_start',
@@ -52,7 +52,7 @@ describe('ingest → Centrifugo → client', () => {
     try {
       client.connect();
       sub.subscribe();
-      await sub.ready(10_000);
+      await sub.ready(30_000);
       const events = Array.from({ length: 20 }, (_, i) => ({ type: 'billing_invoice', tenantId: 'globex', data: { invoiceId: `INV-${i}`, amount: 100 + i, currency: 'MXN' } }));
       const done = nextEvent<PublicationContext>(sub, 'publication', (ctx) => (ctx.data as { data: { invoiceId: string } }).data.invoiceId === 'INV-19');
       const posted = await postJson(`${service.url}/v1/events`, { events }, service.ingestKey);

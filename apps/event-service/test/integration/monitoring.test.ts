@@ -36,7 +36,7 @@ describe.each(DATABASE_KINDS)('tenant metrics and alerts on %s', (kind) => {
     sub.on('publication', (ctx: PublicationContext) => seen.push(ctx.data.data));
     client.connect();
     sub.subscribe();
-    await sub.ready(10_000);
+    await sub.ready(30_000);
     try {
       const producer = new EventClient({ baseUrl: service.url, apiKey: service.ingestKey });
       const t0 = Date.parse('2026-11-01T10:00:00Z');

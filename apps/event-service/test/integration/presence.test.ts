@@ -22,7 +22,7 @@ describe('presence', () => {
     const sub = client.newSubscription('presence:acme', { getToken: subscriptionTokenFrom(service.url, tokens[who]!) });
     client.connect();
     sub.subscribe();
-    await sub.ready(10_000);
+    await sub.ready(30_000);
     return { client, sub };
   };
 

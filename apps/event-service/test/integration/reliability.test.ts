@@ -47,7 +47,7 @@ describe.each(DATABASE_KINDS)('reliability on %s', (kind) => {
     try {
       client.connect();
       stream.start();
-      await stream.subscription.ready(10_000);
+      await stream.subscription.ready(30_000);
       const producer = new EventClient({ baseUrl: service.url, apiKey: service.ingestKey });
       const N = 2000;
       for (let i = 0; i < N; i += 20) {
@@ -76,7 +76,7 @@ describe.each(DATABASE_KINDS)('reliability on %s', (kind) => {
     try {
       client.connect();
       stream.start();
-      await stream.subscription.ready(10_000);
+      await stream.subscription.ready(30_000);
       const producer = new EventClient({ baseUrl: service.url, apiKey: service.ingestKey, maxElapsedMs: 60_000, maxAttempts: 100, maxBackoffMs: 500, timeoutMs: 2000 });
       const N = 300;
       const acknowledged: string[] = [];
@@ -116,7 +116,7 @@ describe.each(DATABASE_KINDS)('reliability on %s', (kind) => {
     try {
       client.connect();
       stream.start();
-      await stream.subscription.ready(10_000);
+      await stream.subscription.ready(30_000);
       const producer = new EventClient({ baseUrl: service.url, apiKey: service.ingestKey });
       for (let i = 0; i < 50; i++) await producer.publish(metric(i));
       await eventually(() => expect(received.length).toBe(50));

@@ -320,7 +320,7 @@ describe('security suite (use case 5)', () => {
       const metrics = client.newSubscription('metrics:acme', { getToken });
       deployments.subscribe();
       metrics.subscribe();
-      await Promise.all([deployments.ready(10_000), metrics.ready(10_000)]);
+      await Promise.all([deployments.ready(30_000), metrics.ready(30_000)]);
       try {
         const ended = nextEvent<{ code: number; reason: string }>(deployments, 'unsubscribed', () => true, 5_000);
         const r = await admin('/v1/admin/users/u-luis/permissions', { permissions: ['metrics:read'] });
@@ -342,10 +342,10 @@ describe('security suite (use case 5)', () => {
       const client = await connected(tokens.sofia);
       const sub = client.newSubscription('billing:globex', { getToken: subscriptionTokenFrom(service.url, tokens.sofia) });
       sub.subscribe();
-      await sub.ready(10_000);
+      await sub.ready(30_000);
       // Another tenant's user is not touched (twin).
       const other = await connected(tokens.ana);
-      await other.ready(10_000);
+      await other.ready(30_000);
       try {
         const gone = nextEvent<{ code: number; reason: string }>(client, 'disconnected', () => true, 5_000);
         const r = await admin('/v1/admin/tenants/globex/suspension', { suspended: true });

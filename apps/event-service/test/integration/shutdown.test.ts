@@ -85,7 +85,7 @@ describe('graceful shutdown (SIGTERM) of the service process', () => {
     try {
       client.connect();
       stream.start();
-      await stream.subscription.ready(10_000);
+      await stream.subscription.ready(30_000);
       const N = 200;
       const events = Array.from({ length: N }, (_, i) => ({ type: 'metrics_update', tenantId: 'acme', data: { instanceId: `i-${i}`, cpu: 1, memory: 2, disk: 3, networkIn: 4, networkOut: 5, uptime: i } }));
       const inFlight = slowPost(`${service.url}/v1/events`, service.ingestKey, JSON.stringify({ events }));
