@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, problemOf } from '../errors';
+import { isDatabaseUnavailable } from '../store/database';
 import type { ErrorCode, FieldError } from '@neo/contracts';
 
 /** Fastify's own error codes that are the client's fault, mapped to the catalogue. */
@@ -22,6 +23,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
       status = err.status;
       body = err.toProblem();
       if (err.headers) reply.headers(err.headers);
+    } else if (isDatabaseUnavailable(err)) {
+      // One place for every route: a database that cannot be reached is a 503 to retry, never a 500.
+      status = 503;
+      body = problemOf('ERR_DATABASE_UNAVAILABLE', 'the database is unreachable; retry shortly');
+      reply.header('retry-after', '2');
     } else if (hasZodFastifySchemaValidationErrors(err)) {
       const errors: FieldError[] = err.validation.map((v) => ({
         path: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { estimateCompletion, instanceTypeSchema, medianMs, uuidv7, type DeploymentState, type StreamPosition } from '@neo/contracts';
 import { AppError } from '../errors';
-import { isDatabaseUnavailable, type Database } from '../store/database';
+import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 import { ETA_SAMPLE_SIZE } from '../domain/deployments';
 import { claimDeploymentRequests, getDeployment, insertDeploymentRequest, listDeployments, recentDurations, type DeploymentRequest, type StreamJoin } from '../store/deployment-store';
@@ -26,15 +26,6 @@ export interface DeploymentView extends DeploymentState {
  */
 export interface StreamAnchor extends StreamJoin {
   position: StreamPosition | null;
-}
-
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isDatabaseUnavailable(err)) throw new AppError('ERR_DATABASE_UNAVAILABLE', 'the read model is unreachable', { cause: err, headers: { 'retry-after': '2' } });
-    throw err;
-  }
 }
 
 /** Use case 1 read routes, the "Desplegar" request, and the deployer's claim. */
@@ -61,11 +52,9 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
       const channel = app.authorizeChannel(request, 'read', `deployments:${request.params.tenantId}`);
       const tenantId = request.params.tenantId;
       const position = await positionOf(channel.name);
-      return guarded(async () => {
-        const [{ items, join }, durations] = await Promise.all([listDeployments(database, tenantId, channel.name, request.query.limit), recentDurations(database, tenantId, ETA_SAMPLE_SIZE)]);
-        const now = Date.now();
-        return { items: items.map((s) => view(s, durations, now)), position, ...join };
-      });
+      const [{ items, join }, durations] = await Promise.all([listDeployments(database, tenantId, channel.name, request.query.limit), recentDurations(database, tenantId, ETA_SAMPLE_SIZE)]);
+      const now = Date.now();
+      return { items: items.map((s) => view(s, durations, now)), position, ...join };
     },
   );
 
@@ -85,11 +74,9 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
       const { tenantId, deploymentId } = request.params;
       const channel = app.authorizeChannel(request, 'read', `deployments:${tenantId}`);
       const position = await positionOf(channel.name);
-      return guarded(async () => {
-        const [{ item, requested, join }, durations] = await Promise.all([getDeployment(database, tenantId, deploymentId, channel.name), recentDurations(database, tenantId, ETA_SAMPLE_SIZE)]);
-        if (!item && !requested) throw new AppError('ERR_NOT_FOUND', `no deployment ${deploymentId} in this tenant`);
-        return { item: item ? view(item, durations, Date.now()) : null, requested: item === null && requested, position, ...join };
-      });
+      const [{ item, requested, join }, durations] = await Promise.all([getDeployment(database, tenantId, deploymentId, channel.name), recentDurations(database, tenantId, ETA_SAMPLE_SIZE)]);
+      if (!item && !requested) throw new AppError('ERR_NOT_FOUND', `no deployment ${deploymentId} in this tenant`);
+      return { item: item ? view(item, durations, Date.now()) : null, requested: item === null && requested, position, ...join };
     },
   );
 
@@ -111,9 +98,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
       const tenantId = request.params.tenantId;
       const channel = app.authorizeChannel(request, 'write', `deployments:${tenantId}`);
       const deploymentId = `dep-${uuidv7()}`;
-      await guarded(() =>
-        insertDeploymentRequest(database, { deploymentId, tenantId, instanceType: request.body.instanceType, instanceName: request.body.instanceName ?? null, requestedBy: request.identity!.sub }),
-      );
+      await insertDeploymentRequest(database, { deploymentId, tenantId, instanceType: request.body.instanceType, instanceName: request.body.instanceName ?? null, requestedBy: request.identity!.sub });
       void reply.status(202);
       return { deploymentId, status: 'requested', channel: channel.name };
     },
@@ -133,6 +118,6 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
         security: [{ ingestKey: [] }],
       },
     },
-    async (request): Promise<{ requests: DeploymentRequest[] }> => ({ requests: await guarded(() => claimDeploymentRequests(database, request.body.limit)) }),
+    async (request): Promise<{ requests: DeploymentRequest[] }> => ({ requests: await claimDeploymentRequests(database, request.body.limit) }),
   );
 };

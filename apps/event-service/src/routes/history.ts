@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AnyEventEnvelope, StreamPosition } from '@neo/contracts';
 import { AppError } from '../errors';
 import { eventsAfterSeq, queryHistory } from '../store/event-store';
-import { isDatabaseUnavailable, type Database } from '../store/database';
+import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 
 export const MAX_QUERY_LENGTH = 200;
@@ -56,28 +56,23 @@ export const historyRoutes: FastifyPluginAsyncZod<{ database: Database; centrifu
       const to = query.to ? new Date(query.to) : undefined;
       if (from && to && from > to) throw new AppError('ERR_VALIDATION', '"from" is after "to"', { errors: [{ path: 'query.from', message: 'must not be after "to"' }] });
       if (query.q !== undefined && query.q.trim() === '') throw new AppError('ERR_VALIDATION', '"q" is empty', { errors: [{ path: 'query.q', message: 'empty search' }] });
-      try {
-        if (query.afterSeq !== undefined) {
-          const events = await eventsAfterSeq(database, channel.name, query.afterSeq, query.limit);
-          return { items: events.map((e) => e.envelope), nextCursor: null };
-        }
-        const beforePos = query.cursor ? decodeCursor(query.cursor) : undefined;
-        const position = beforePos === undefined ? await centrifugo.position(channel.name).catch(() => null) : undefined;
-        const events = await queryHistory(database, {
-          channel: channel.name,
-          q: query.q?.trim(),
-          from: from?.toISOString(),
-          to: to?.toISOString(),
-          limit: query.limit + 1,
-          beforePos,
-        });
-        const page = events.slice(0, query.limit);
-        const nextCursor = events.length > query.limit ? encodeCursor(page[page.length - 1]!.pos) : null;
-        return { items: page.map((e) => e.envelope), nextCursor, ...(position !== undefined ? { position } : {}) };
-      } catch (err) {
-        if (isDatabaseUnavailable(err)) throw new AppError('ERR_DATABASE_UNAVAILABLE', 'the event store is unreachable', { cause: err, headers: { 'retry-after': '2' } });
-        throw err;
+      if (query.afterSeq !== undefined) {
+        const events = await eventsAfterSeq(database, channel.name, query.afterSeq, query.limit);
+        return { items: events.map((e) => e.envelope), nextCursor: null };
       }
+      const beforePos = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const position = beforePos === undefined ? await centrifugo.position(channel.name).catch(() => null) : undefined;
+      const events = await queryHistory(database, {
+        channel: channel.name,
+        q: query.q?.trim(),
+        from: from?.toISOString(),
+        to: to?.toISOString(),
+        limit: query.limit + 1,
+        beforePos,
+      });
+      const page = events.slice(0, query.limit);
+      const nextCursor = events.length > query.limit ? encodeCursor(page[page.length - 1]!.pos) : null;
+      return { items: page.map((e) => e.envelope), nextCursor, ...(position !== undefined ? { position } : {}) };
     },
   );
 };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors';
-import { isDatabaseUnavailable, type Database } from '../store/database';
+import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 import { BILLING_EVENT_TYPES, type BillingEventType } from '../domain/billing';
 import { getNotification, markAllRead, markRead, queryNotifications, type Notification } from '../store/notification-store';
@@ -16,15 +16,6 @@ function decodeCursor(cursor: string): number {
   const m = /^n:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m) throw new AppError('ERR_INVALID_CURSOR', 'the cursor is not one this API gave out', { errors: [{ path: 'query.cursor', message: 'malformed cursor' }] });
   return Number(m[1]);
-}
-
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isDatabaseUnavailable(err)) throw new AppError('ERR_DATABASE_UNAVAILABLE', 'the read model is unreachable', { cause: err, headers: { 'retry-after': '2' } });
-    throw err;
-  }
 }
 
 /** Use case 2: the billing notification centre; read state per user, stored on the server. */
@@ -59,7 +50,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
       const q = request.query;
       const beforeSeq = q.cursor ? decodeCursor(q.cursor) : undefined;
       const position = await centrifugo.position(channel).catch(() => null);
-      const page = await guarded(() => queryNotifications(database, { tenantId, userId, channel, unread: q.unread === 'true', type: q.type, beforeSeq, limit: q.limit }));
+      const page = await queryNotifications(database, { tenantId, userId, channel, unread: q.unread === 'true', type: q.type, beforeSeq, limit: q.limit });
       return { items: page.items, unreadCount: page.unreadCount, nextCursor: page.nextBefore === null ? null : encodeCursor(page.nextBefore), position, ...page.join };
     },
   );
@@ -78,7 +69,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
     async (request): Promise<Notification> => {
       const { tenantId, id } = request.params;
       const { userId } = authorized(request, 'read', tenantId);
-      const item = await guarded(() => getNotification(database, tenantId, userId, id));
+      const item = await getNotification(database, tenantId, userId, id);
       if (!item) throw new AppError('ERR_NOT_FOUND', `no notification ${id} in this tenant`);
       return item;
     },
@@ -93,9 +84,9 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
     async (request): Promise<{ id: string; read: true; unreadCount: number }> => {
       const { tenantId, id } = request.params;
       const { channel, userId } = authorized(request, 'write', tenantId);
-      const found = await guarded(() => markRead(database, tenantId, userId, id));
+      const found = await markRead(database, tenantId, userId, id);
       if (!found) throw new AppError('ERR_NOT_FOUND', `no notification ${id} in this tenant`);
-      const page = await guarded(() => queryNotifications(database, { tenantId, userId, channel, limit: 1 }));
+      const page = await queryNotifications(database, { tenantId, userId, channel, limit: 1 });
       return { id, read: true, unreadCount: page.unreadCount };
     },
   );
@@ -109,8 +100,8 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
     async (request): Promise<{ unreadCount: number }> => {
       const { tenantId } = request.params;
       const { channel, userId } = authorized(request, 'write', tenantId);
-      await guarded(() => markAllRead(database, tenantId, userId));
-      const page = await guarded(() => queryNotifications(database, { tenantId, userId, channel, limit: 1 }));
+      await markAllRead(database, tenantId, userId);
+      const page = await queryNotifications(database, { tenantId, userId, channel, limit: 1 });
       return { unreadCount: page.unreadCount };
     },
   );

@@ -145,6 +145,7 @@ describe.each(DATABASE_KINDS)('reliability on %s', (kind) => {
     viaProxy.port = String(proxy.port);
     const service = await startTestService(centrifugo, { ...db.env, DATABASE_URL: viaProxy.toString() });
     const post = () => fetch(`${service.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${service.ingestKey}` }, body: JSON.stringify(metric(1)) });
+    const { token } = await login(service.url, 'ana@acme.test');
     try {
       expect((await post()).status).toBe(202);
       await proxy.cut();
@@ -158,6 +159,12 @@ describe.each(DATABASE_KINDS)('reliability on %s', (kind) => {
       expect(elapsed).toBeLessThan(5_000);
       const ready = await fetch(`${service.url}/readyz`);
       expect(ready.status).toBe(503);
+      // Read routes too: the error handler maps an unreachable database to 503 for every route.
+      for (const path of ['/v1/history?channel=metrics:acme', '/v1/tenants/acme/deployments', '/v1/tenants/acme/alerts', '/v1/tenants/acme/notifications']) {
+        const read = await fetch(`${service.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        expect(read.status, path).toBe(503);
+        expect(await read.json()).toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
+      }
       await proxy.restore();
       await eventually(async () => expect((await post()).status).toBe(202), 20_000, 250);
       await eventually(async () => expect((await fetch(`${service.url}/readyz`)).status).toBe(200), 20_000, 250);
