@@ -29,13 +29,15 @@ const SHARED_INPUTS = ['packages/contracts/src', 'packages/publisher-sdk/src', '
 
 /** The Node services are bundled with esbuild into one file each; dependencies stay external. */
 export const SERVICES = {
-  'event-service': { entry: 'apps/event-service/src/server.ts', out: 'apps/event-service/dist/server.mjs' },
-  'demo-deployer': { entry: 'apps/demo-deployer/src/main.ts', out: 'apps/demo-deployer/dist/main.mjs' },
+  'event-service': { app: 'apps/event-service', entry: 'apps/event-service/src/server.ts', out: 'apps/event-service/dist/server.mjs' },
+  // The ingest-key CLI (`npm run keys` runs its source; containers run this bundle).
+  'event-service-keys': { app: 'apps/event-service', entry: 'apps/event-service/src/cli/keys.ts', out: 'apps/event-service/dist/keys.mjs' },
+  'demo-deployer': { app: 'apps/demo-deployer', entry: 'apps/demo-deployer/src/main.ts', out: 'apps/demo-deployer/dist/main.mjs' },
 };
 
 export async function bundleService(name, { force = false, log = console.log } = {}) {
   const svc = SERVICES[name];
-  const appDir = path.dirname(path.dirname(svc.entry));
+  const appDir = svc.app;
   if (!existsSync(path.join(ROOT, svc.entry))) return;
   if (!force && !isStale(svc.out, [path.join(appDir, 'src'), ...SHARED_INPUTS])) return;
   log(`bundling ${name}…`);

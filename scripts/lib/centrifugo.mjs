@@ -79,9 +79,13 @@ export function renderCentrifugoConfig(values) {
   return walk(template);
 }
 
+/** Most connections one user may hold on one Centrifugo node: many tabs and devices, not a flood. */
+export const DEFAULT_USER_CONNECTION_LIMIT = 50;
+
 /**
  * The values for one node. `engine` is `memory` or `redis` (then `redisUrl`).
- * @param {{ port: number, apiKey: string, tokenSecret: string, allowedOrigins: string[], engine?: string, redisUrl?: string, nodeName?: string, logLevel?: string, presenceUpdateInterval?: string, redisPrefix?: string }} o
+ * `userConnectionLimit`: most connections one user may hold on a node (tabs, devices); 0 = no limit. Default 50.
+ * @param {{ port: number, apiKey: string, tokenSecret: string, allowedOrigins: string[], engine?: string, redisUrl?: string, nodeName?: string, logLevel?: string, presenceUpdateInterval?: string, redisPrefix?: string, userConnectionLimit?: number }} o
  */
 export function centrifugoValues(o) {
   return {
@@ -92,6 +96,7 @@ export function centrifugoValues(o) {
     CENTRIFUGO_API_KEY: o.apiKey,
     ALLOWED_ORIGINS: o.allowedOrigins,
     PRESENCE_UPDATE_INTERVAL: o.presenceUpdateInterval ?? '25s',
+    USER_CONNECTION_LIMIT: o.userConnectionLimit ?? DEFAULT_USER_CONNECTION_LIMIT,
     NODE_NAME: o.nodeName ?? `centrifugo-${o.port}`,
     ENGINE: o.engine === 'redis'
       ? { type: 'redis', redis: { address: o.redisUrl ?? 'redis://127.0.0.1:6379', prefix: o.redisPrefix ?? 'neo-centrifugo' } }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ROOT } from './paths.mjs';
 import { centrifugoValues, startCentrifugo } from './centrifugo.mjs';
 import { spawnService, stopChild, waitForHttp } from './proc.mjs';
+import { demoDeployerKey } from './operator-api.mjs';
 
 /**
  * @typedef {{ name: string, child: import('node:child_process').ChildProcess, tail: string[], url?: string }} Service
@@ -12,7 +13,7 @@ import { spawnService, stopChild, waitForHttp } from './proc.mjs';
  *   centrifugoBin: string, dataDir: string, secrets: Record<string, string>,
  *   ports: { centrifugo: number, service: number, portal: number },
  *   databaseUrl?: string, portal?: boolean, deployer?: boolean, quiet?: boolean,
- *   env?: Record<string, string>, nodeEnv?: string,
+ *   env?: Record<string, string>, nodeEnv?: string, userConnectionLimit?: number,
  * }} SystemOptions
  */
 
@@ -23,6 +24,8 @@ export function serviceEnv(/** @type {SystemOptions} */ o) {
   const env = {
     ...process.env,
     NODE_ENV: o.nodeEnv ?? 'development',
+    // Local runs ask for the demo login explicitly; the service alone would behave as production.
+    DEMO_LOGIN: 'on',
     HOST: '127.0.0.1',
     PORT: String(o.ports.service),
     DATA_DIR: path.join(o.dataDir, 'pglite'),
@@ -88,6 +91,7 @@ export async function startSystem(o) {
         apiKey: o.secrets.CENTRIFUGO_API_KEY,
         tokenSecret: o.secrets.CENTRIFUGO_TOKEN_SECRET,
         allowedOrigins: portalOrigins,
+        userConnectionLimit: o.userConnectionLimit,
       }),
     });
     started.push(centrifugo);
@@ -99,9 +103,17 @@ export async function startSystem(o) {
 
     const deployerPath = path.join(ROOT, 'apps/demo-deployer/dist/main.mjs');
     if (o.deployer && existsSync(deployerPath)) {
+      const serviceUrl = `http://127.0.0.1:${o.ports.service}`;
+      // A producer gets a key scoped to what it publishes and to its tenants, as in production.
+      const key = await demoDeployerKey({
+        serviceUrl,
+        jwtSecret: o.secrets.AUTH_JWT_SECRET,
+        stateFile: path.join(o.dataDir, 'demo-deployer-key.json'),
+        tenants: (env.DEMO_TENANTS ?? 'acme,globex').split(',').map((t) => t.trim()).filter(Boolean),
+      });
       const deployer = spawnService('demo-deployer', process.execPath, ['--enable-source-maps', deployerPath], {
         quiet: o.quiet,
-        env: { ...env, EVENT_SERVICE_URL: `http://127.0.0.1:${o.ports.service}`, INGEST_API_KEY: o.secrets.INGEST_API_KEYS.split(',')[0] },
+        env: { ...env, EVENT_SERVICE_URL: serviceUrl, INGEST_API_KEY: key },
       });
       started.push(deployer);
     }

@@ -23,7 +23,7 @@ interface DeployerConfig {
 
 function readConfig(env: NodeJS.ProcessEnv): DeployerConfig {
   const apiKey = env.INGEST_API_KEY;
-  if (!apiKey) throw new Error('INGEST_API_KEY is required (one of the event service’s INGEST_API_KEYS)');
+  if (!apiKey) throw new Error('INGEST_API_KEY is required: a key scoped to the deployer’s event types and tenants (POST /v1/admin/ingest-keys or npm run keys -- create)');
   const number = (name: string, fallback: number, min: number, max: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;

@@ -126,7 +126,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(authRoutes, { config });
   await app.register(realtimeRoutes, { config });
-  await app.register(adminRoutes, { config });
+  await app.register(adminRoutes, { config, database });
   // Read models kept in the ingest transaction (deployments, notifications, …).
   const projectors: Projector[] = [
     deploymentProjector,

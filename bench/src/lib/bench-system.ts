@@ -93,6 +93,8 @@ export async function startBenchSystem(o: BenchSystemOptions): Promise<BenchSyst
       portal: o.portal ?? false,
       deployer: false,
       quiet: true,
+      // Every bench client connects as the same demo user: the per-user limit would count them all as one person's tabs.
+      userConnectionLimit: 0,
       env: { ...BENCH_SERVICE_ENV, ...o.env },
     });
   } catch (err) {

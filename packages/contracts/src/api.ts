@@ -1,4 +1,4 @@
-import type { Identity } from './policy';
+import { isOperator, type Identity } from './policy';
 import type { AlertSeverity, PresenceStatus } from './events';
 
 /** A position in a Centrifugo channel stream: `offset` within `epoch`. */
@@ -14,6 +14,8 @@ export interface PublicUser {
   tenantId: string | null;
   roles: string[];
   permissions: string[];
+  /** A platform operator (operator role and no tenant): sees every tenant and the admin screens. */
+  operator: boolean;
 }
 
 export interface LoginResponse {
@@ -52,6 +54,7 @@ export function publicUserOf(identity: Identity, email = ''): PublicUser {
     tenantId: identity.tenantId,
     roles: [...identity.roles],
     permissions: [...identity.permissions],
+    operator: isOperator(identity),
   };
 }
 

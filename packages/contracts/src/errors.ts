@@ -16,8 +16,10 @@ export const ERRORS = {
   ERR_AUTH_TOKEN_NOT_YET_VALID: { status: 401, title: 'Token not yet valid' },
   ERR_AUTH_TOKEN_INVALID: { status: 401, title: 'Invalid token' },
   ERR_AUTH_CLAIMS: { status: 401, title: 'Token claims are incomplete' },
+  ERR_AUTH_TOKEN_REVOKED: { status: 401, title: 'Token revoked' },
   ERR_LOGIN_FAILED: { status: 401, title: 'Wrong email or password' },
   ERR_FORBIDDEN: { status: 403, title: 'Forbidden' },
+  ERR_INGEST_SCOPE: { status: 403, title: 'Outside the ingest key’s scope' },
   ERR_NOT_FOUND: { status: 404, title: 'Not found' },
   ERR_LOGIN_DISABLED: { status: 404, title: 'Demo login is disabled' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
@@ -28,6 +30,7 @@ export const ERRORS = {
   ERR_INTERNAL: { status: 500, title: 'Internal error' },
   ERR_CENTRIFUGO_UNAVAILABLE: { status: 503, title: 'The real-time server is unavailable' },
   ERR_DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
+  ERR_AUTH_KEYS_UNAVAILABLE: { status: 503, title: 'The identity provider’s keys are unavailable' },
   ERR_SHUTTING_DOWN: { status: 503, title: 'The service is shutting down' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -6,3 +6,4 @@ export * from './errors';
 export * from './api';
 export * from './ids';
 export * from './deployment-state';
+export * from './operators';

@@ -6,13 +6,25 @@ export interface Identity {
   /** User id (`sub`). */
   sub: string;
   name: string;
-  /** The user's tenant; platform operators may have none. */
+  /** The user's tenant; `null` for platform operators (and for users of no tenant, who see nothing). */
   tenantId: string | null;
   roles: readonly string[];
   permissions: readonly string[];
+  /**
+   * A platform operator: the token carries the operator role (`AUTH_OPERATOR_ROLE`) and NO tenant. Set
+   * once, by whoever verified the token; a token naming a tenant is a member of it whatever its roles,
+   * so a tenant-level "admin" role in a shared identity provider never becomes a cross-tenant operator.
+   */
+  operator: boolean;
 }
 
-export const ADMIN_ROLE = 'admin';
+/** The operator role unless `AUTH_OPERATOR_ROLE` says otherwise. */
+export const DEFAULT_OPERATOR_ROLE = 'admin';
+
+/** Whether a token's claims make a platform operator: the operator role and no tenant. */
+export function isOperatorClaim(claims: { tenantId: string | null; roles: readonly string[] }, operatorRole = DEFAULT_OPERATOR_ROLE): boolean {
+  return claims.tenantId === null && claims.roles.includes(operatorRole);
+}
 
 export const PERMISSIONS = [
   'deploy:read',
@@ -66,8 +78,9 @@ const WRITE_PERMISSION: Readonly<Record<TenantTopic, Permission | null>> = {
   presence: null,
 };
 
-export function isAdmin(identity: Identity): boolean {
-  return identity.roles.includes(ADMIN_ROLE);
+/** A platform operator (see `Identity.operator`); the tenant check again, so that no path can forget it. */
+export function isOperator(identity: Pick<Identity, 'operator' | 'tenantId'>): boolean {
+  return identity.operator === true && identity.tenantId === null;
 }
 
 /**
@@ -79,7 +92,7 @@ export function authorize(identity: Identity, action: Action, channel: string, c
   const parsed = parseChannel(channel);
   if (!parsed.ok) return deny('invalid_channel', `invalid channel: ${parsed.message}`);
   const ch = parsed.channel;
-  if (isAdmin(identity)) {
+  if (isOperator(identity)) {
     // Operators read everything, but they are not members who act inside a tenant's streams.
     if (action === 'write' && ch.kind === 'tenant' && ch.topic !== 'deployments') {
       return deny('not_tenant_member', 'operators do not act as tenant members here');
@@ -100,7 +113,7 @@ export function authorize(identity: Identity, action: Action, channel: string, c
 
 /** The channels `identity` may subscribe to among the tenant's topics and the admin channels. */
 export function subscribableChannels(identity: Identity, ctx: PolicyContext = {}): string[] {
-  const candidates: string[] = isAdmin(identity) ? ['admin:metrics', 'admin:alerts'] : [];
+  const candidates: string[] = isOperator(identity) ? ['admin:metrics', 'admin:alerts'] : [];
   if (identity.tenantId !== null && TENANT_ID_PATTERN.test(identity.tenantId)) {
     for (const topic of Object.keys(TOPIC_PERMISSION) as TenantTopic[]) candidates.push(`${topic}:${identity.tenantId}`);
   }

@@ -1,7 +1,7 @@
 import { scryptSync, timingSafeEqual, randomBytes } from 'node:crypto';
 import type { Identity, Permission } from '@neo/contracts';
 
-/** Demo identities: two tenants, an operator, and users whose permissions differ. Off in production. */
+/** Demo identities: two tenants, an operator, and users whose permissions differ. Only with `DEMO_LOGIN=on`. */
 export interface DemoUser extends Identity {
   email: string;
 }
@@ -17,10 +17,10 @@ export const DEMO_TENANTS = [
 ] as const;
 
 export const DEMO_USERS: readonly DemoUser[] = [
-  { sub: 'u-ana', email: 'ana@acme.test', name: 'Ana Torres', tenantId: 'acme', roles: ['owner'], permissions: ALL },
-  { sub: 'u-luis', email: 'luis@acme.test', name: 'Luis Pérez', tenantId: 'acme', roles: ['member'], permissions: ['deploy:read', 'metrics:read'] },
-  { sub: 'u-sofia', email: 'sofia@globex.test', name: 'Sofía Ramírez', tenantId: 'globex', roles: ['owner'], permissions: ALL },
-  { sub: 'u-admin', email: 'admin@neo.test', name: 'Operador NEO', tenantId: null, roles: ['admin'], permissions: ALL },
+  { sub: 'u-ana', email: 'ana@acme.test', name: 'Ana Torres', tenantId: 'acme', roles: ['owner'], permissions: ALL, operator: false },
+  { sub: 'u-luis', email: 'luis@acme.test', name: 'Luis Pérez', tenantId: 'acme', roles: ['member'], permissions: ['deploy:read', 'metrics:read'], operator: false },
+  { sub: 'u-sofia', email: 'sofia@globex.test', name: 'Sofía Ramírez', tenantId: 'globex', roles: ['owner'], permissions: ALL, operator: false },
+  { sub: 'u-admin', email: 'admin@neo.test', name: 'Operador NEO', tenantId: null, roles: ['admin'], permissions: ALL, operator: true },
 ];
 
 const salt = randomBytes(16);

@@ -1,6 +1,6 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { TENANT_ID_REGEX_SOURCE, type Identity } from '@neo/contracts';
+import { DEFAULT_OPERATOR_ROLE, TENANT_ID_REGEX_SOURCE, isOperatorClaim, type Identity } from '@neo/contracts';
 import { AppError } from '../errors';
 
 export interface VerifierOptions {
@@ -12,6 +12,21 @@ export interface VerifierOptions {
   audience?: string;
   /** Allowed clock skew, seconds. Default 5. */
   clockToleranceSec?: number;
+  /** The role that makes a token without a tenant a platform operator. Default `admin`. */
+  operatorRole?: string;
+  /** Claim paths (dotted for nested claims). Defaults `tenantId`, `roles`, `permissions`. */
+  claims?: { tenant: string; roles: string; permissions: string };
+  /** Longest accepted lifetime, seconds: `exp − iat`, or `exp − now` for a token without `iat`. Default 43200. */
+  maxTokenLifetimeSec?: number;
+  /** How long fetched provider keys count as fresh, ms. Default 600000 (10 min). */
+  jwksMaxAgeMs?: number;
+}
+
+/** A verified platform token: who, and when the token was issued (for revocations). */
+export interface VerifiedToken {
+  identity: Identity;
+  /** `iat`, unix seconds; null when the token does not say. */
+  issuedAt: number | null;
 }
 
 const claimsSchema = z.object({
@@ -22,19 +37,36 @@ const claimsSchema = z.object({
   permissions: z.array(z.string().max(100)).max(100),
 });
 
+/**
+ * Reads a claim by name, or by a dotted path into nested objects (`realm_access.roles`). The whole name
+ * is tried first, because some providers namespace claims with URLs that contain dots
+ * (`https://neo.example/tenant`).
+ */
+export function readClaim(payload: Record<string, unknown>, path: string): unknown {
+  if (Object.hasOwn(payload, path)) return payload[path];
+  let node: unknown = payload;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, part)) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
 /** Verifies platform user tokens. The algorithm is pinned per mode: HS256 with a secret, RS256/ES256 with JWKS. */
 export class PlatformTokenVerifier {
   readonly #key: Uint8Array | JWTVerifyGetKey;
   readonly #algorithms: string[];
   readonly #options: VerifierOptions;
+  readonly #claims: { tenant: string; roles: string; permissions: string };
 
   constructor(options: VerifierOptions) {
     this.#options = options;
+    this.#claims = options.claims ?? { tenant: 'tenantId', roles: 'roles', permissions: 'permissions' };
     if (options.secret) {
       this.#key = new TextEncoder().encode(options.secret);
       this.#algorithms = ['HS256'];
     } else if (options.jwksUrl) {
-      this.#key = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
+      this.#key = keysWithStaleFallback(new URL(options.jwksUrl), options.jwksMaxAgeMs ?? 600_000);
       this.#algorithms = ['RS256', 'ES256'];
     } else {
       throw new Error('PlatformTokenVerifier needs a secret or a JWKS URL');
@@ -42,7 +74,7 @@ export class PlatformTokenVerifier {
   }
 
   /** Returns the identity in `token`, or throws an AppError naming why the token was refused. */
-  async verify(token: string): Promise<Identity> {
+  async verify(token: string): Promise<VerifiedToken> {
     if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token) || token.length > 8192) {
       throw new AppError('ERR_AUTH_TOKEN_MALFORMED', 'the bearer token is not a compact JWT');
     }
@@ -61,16 +93,77 @@ export class PlatformTokenVerifier {
         : await jwtVerify(token, this.#key, verifyOptions);
       payload = result.payload;
     } catch (err) {
-      throw mapJoseError(err);
+      throw err instanceof AppError ? err : mapJoseError(err);
     }
-    const claims = claimsSchema.safeParse(payload);
+    const maxLifetime = this.#options.maxTokenLifetimeSec ?? 12 * 3600;
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat : null;
+    const lifetime = payload.exp! - (issuedAt ?? Math.floor(Date.now() / 1000));
+    if (lifetime > maxLifetime) {
+      throw new AppError('ERR_AUTH_TOKEN_INVALID', `the token lives longer than the ${maxLifetime} s this service accepts (AUTH_MAX_TOKEN_LIFETIME)`);
+    }
+    const claims = claimsSchema.safeParse({
+      sub: payload.sub,
+      name: payload.name,
+      tenantId: readClaim(payload, this.#claims.tenant),
+      roles: readClaim(payload, this.#claims.roles),
+      permissions: readClaim(payload, this.#claims.permissions),
+    });
     if (!claims.success) {
-      const fields = [...new Set(claims.error.issues.map((i) => String(i.path[0])))].join(', ');
+      const names: Record<string, string> = { tenantId: this.#claims.tenant, roles: this.#claims.roles, permissions: this.#claims.permissions };
+      const fields = [...new Set(claims.error.issues.map((i) => String(i.path[0])))].map((f) => names[f] ?? f).join(', ');
       throw new AppError('ERR_AUTH_CLAIMS', `missing or invalid claims: ${fields}`);
     }
     const c = claims.data;
-    return { sub: c.sub, name: c.name, tenantId: c.tenantId ?? null, roles: c.roles, permissions: c.permissions };
+    const tenantId = c.tenantId ?? null;
+    return {
+      identity: { sub: c.sub, name: c.name, tenantId, roles: c.roles, permissions: c.permissions, operator: isOperatorClaim({ tenantId, roles: c.roles }, this.#options.operatorRole ?? DEFAULT_OPERATOR_ROLE) },
+      issuedAt,
+    };
   }
+}
+
+/**
+ * The provider's keys, fetched and cached by jose (10 min, refetched at once for an unknown `kid` after a
+ * 30 s cooldown). When a fetch fails, the last keys fetched still verify; only a token that no cached key
+ * can verify is refused, and with 503 rather than 401: the provider is down, the token is not bad, and a
+ * 401 would log every portal user out.
+ */
+function keysWithStaleFallback(url: URL, maxAgeMs: number, retryAfterFailureMs = 30_000): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(url, { cooldownDuration: 30_000, timeoutDuration: 5_000, cacheMaxAge: maxAgeMs });
+  // After a failed fetch, the cached keys answer for a while without asking again: otherwise, with a
+  // provider that drops packets, every request would wait out the fetch timeout.
+  let failedAt = -Infinity;
+  const fromCache = async (header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1], cause: unknown) => {
+    const cached = remote.jwks();
+    if (cached) {
+      try {
+        return await createLocalJWKSet(cached)(header, token);
+      } catch (miss) {
+        if (!(miss instanceof joseErrors.JWKSNoMatchingKey)) throw miss;
+      }
+    }
+    throw new AppError('ERR_AUTH_KEYS_UNAVAILABLE', 'the identity provider’s keys could not be fetched and no cached key verifies this token; retry shortly', {
+      headers: { 'retry-after': '5' },
+      cause,
+    });
+  };
+  return async (header, token) => {
+    if (Date.now() - failedAt < retryAfterFailureMs) return fromCache(header, token, new Error('the last key fetch failed'));
+    try {
+      return await remote(header, token);
+    } catch (err) {
+      if (!isKeyFetchFailure(err)) throw err;
+      failedAt = Date.now();
+      return fromCache(header, token, err);
+    }
+  };
+}
+
+/** The JWKS could not be read (network, timeout, a non-200 answer, not a key set) — not a verdict on the token. */
+function isKeyFetchFailure(err: unknown): boolean {
+  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) return true;
+  if (err instanceof joseErrors.JOSEError) return err.code === 'ERR_JOSE_GENERIC';
+  return err instanceof Error; // fetch's own failures (TypeError: fetch failed, connection refused)
 }
 
 function mapJoseError(err: unknown): AppError {
@@ -83,9 +176,7 @@ function mapJoseError(err: unknown): AppError {
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return new AppError('ERR_AUTH_TOKEN_INVALID', 'the token algorithm is not allowed', { cause: err });
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return new AppError('ERR_AUTH_TOKEN_INVALID', 'the token signature is not valid', { cause: err });
   if (err instanceof joseErrors.JWKSNoMatchingKey) return new AppError('ERR_AUTH_TOKEN_INVALID', 'no key matches the token', { cause: err });
-  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) {
-    return new AppError('ERR_AUTH_TOKEN_INVALID', 'the identity provider keys could not be read', { cause: err });
-  }
+  if (err instanceof joseErrors.JWKSMultipleMatchingKeys) return new AppError('ERR_AUTH_TOKEN_INVALID', 'several keys match the token', { cause: err });
   if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid || err instanceof joseErrors.JOSENotSupported) {
     return new AppError('ERR_AUTH_TOKEN_MALFORMED', 'the token is malformed', { cause: err });
   }

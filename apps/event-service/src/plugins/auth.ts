@@ -1,12 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { authorize, isAdmin, type Action, type Identity, type ParsedChannel } from '@neo/contracts';
+import { authorize, isOperator, type Action, type AuditActor, type Identity, type ParsedChannel } from '@neo/contracts';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import { PlatformTokenVerifier } from '../auth/verifier';
 import { AccessDirectory } from '../auth/access';
 import { AccessStore } from '../store/access-store';
+import type { IngestPrincipal } from '../auth/ingest-keys';
 import type { Database } from '../store/database';
 
 declare module 'fastify' {
@@ -15,17 +15,17 @@ declare module 'fastify' {
     access: AccessDirectory;
     /** preHandler: verifies the bearer platform token and sets `request.identity`. */
     authenticate: (request: FastifyRequest) => Promise<void>;
-    /** preHandler: checks the ingest key of an internal service. */
+    /** preHandler: checks the ingest key of an internal service and sets `request.ingestKey`. */
     requireIngestKey: (request: FastifyRequest) => Promise<void>;
-    /** preHandler after `authenticate`: the caller must be a platform operator (role `admin`). */
-    requireAdmin: (request: FastifyRequest) => Promise<void>;
+    /** preHandler after `authenticate`: the caller must be a platform operator (operator role, no tenant). */
+    requireOperator: (request: FastifyRequest) => Promise<void>;
     /** Runs THE policy for the caller; throws a 400/403 problem when it refuses. */
     authorizeChannel: (request: FastifyRequest, action: Action, channel: string) => ParsedChannel;
   }
   interface FastifyRequest {
     identity: Identity | null;
-    /** Which ingest key (its index) the caller used; for rate limits and metrics. */
-    ingestKeyId: string | null;
+    /** The producer whose ingest key the caller used: its id (rate limits, audit) and its scope. */
+    ingestKey: IngestPrincipal | null;
   }
 }
 
@@ -35,16 +35,22 @@ export const authPlugin = fp<{ config: Config; database?: Database }>(async (app
     jwksUrl: config.auth.jwksUrl,
     issuer: config.auth.issuer,
     audience: config.auth.audience,
+    operatorRole: config.auth.operatorRole,
+    claims: config.auth.claims,
+    maxTokenLifetimeSec: config.auth.maxTokenLifetime,
   });
-  const access = new AccessDirectory(database ? new AccessStore(database) : null);
-  await access.start(config.accessSyncMs, (err) => app.log.warn({ err: (err as Error).message }, 'access overrides: reload failed'));
+  const access = new AccessDirectory(database ? new AccessStore(database) : null, { bootstrapKeys: config.ingestKeys });
+  await access.start(config.accessSyncMs, (err) => app.log.warn({ err: (err as Error).message }, 'access: reading operators’ changes failed'));
   app.addHook('onClose', async () => access.stop());
-  const ingestKeys = config.ingestKeys.map((k) => Buffer.from(k));
+  if (!config.development) {
+    // Logged once per key, never the key: full-scope keys in production are a standing risk.
+    config.ingestKeys.forEach((_, i) => app.log.warn(`INGEST_API_KEYS #${i + 1} is a bootstrap key of full scope; create scoped keys (POST /v1/admin/ingest-keys or npm run keys) and remove it`));
+  }
 
   app.decorate('verifier', verifier);
   app.decorate('access', access);
   app.decorateRequest('identity', null);
-  app.decorateRequest('ingestKeyId', null);
+  app.decorateRequest('ingestKey', null);
 
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const token = bearer(request);
@@ -55,17 +61,17 @@ export const authPlugin = fp<{ config: Config; database?: Database }>(async (app
   app.decorate('requireIngestKey', async (request: FastifyRequest) => {
     const key = bearer(request);
     if (key === null) throw new AppError('ERR_INGEST_KEY_MISSING', 'send the ingest key as "Authorization: Bearer <key>"');
-    const given = Buffer.from(key);
-    const index = ingestKeys.findIndex((k) => k.length === given.length && timingSafeEqual(k, given));
-    if (index < 0) throw new AppError('ERR_INGEST_KEY_INVALID', 'the ingest key is not valid');
-    request.ingestKeyId = `key${index}`;
+    if (key.length > 512) throw new AppError('ERR_INGEST_KEY_INVALID', 'the ingest key is not valid');
+    const principal = await access.authenticateIngestKey(key);
+    if (!principal) throw new AppError('ERR_INGEST_KEY_INVALID', 'the ingest key is not valid (unknown or revoked)');
+    request.ingestKey = principal;
     // Counted after the key is known to be valid: invalid keys must not fill the limiter's memory.
-    app.checkRateLimit('ingest', request.ingestKeyId);
+    app.checkRateLimit('ingest', principal.id);
   });
 
-  app.decorate('requireAdmin', async (request: FastifyRequest) => {
+  app.decorate('requireOperator', async (request: FastifyRequest) => {
     if (!request.identity) throw new AppError('ERR_AUTH_TOKEN_MISSING');
-    if (!isAdmin(request.identity)) throw new AppError('ERR_FORBIDDEN', 'this route is for platform operators', { reason: 'admin_only' });
+    if (!isOperator(request.identity)) throw new AppError('ERR_FORBIDDEN', 'this route is for platform operators', { reason: 'admin_only' });
   });
 
   app.decorate('authorizeChannel', (request: FastifyRequest, action: Action, channel: string) => {
@@ -83,4 +89,11 @@ function bearer(request: FastifyRequest): string | null {
   if (typeof header !== 'string') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1]! : null;
+}
+
+/** Who did it, for the audit log: the operator behind a token, or the producer behind a key. */
+export function actorOf(request: FastifyRequest): AuditActor {
+  if (request.identity) return { kind: 'user', id: request.identity.sub };
+  if (request.ingestKey) return { kind: 'ingest_key', id: request.ingestKey.id };
+  throw new AppError('ERR_AUTH_TOKEN_MISSING');
 }

@@ -17,13 +17,14 @@ export const authRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app,
     if (!config.demoLogin || !config.auth.jwtSecret) throw new AppError('ERR_LOGIN_DISABLED', 'demo login is disabled here; use your identity provider');
     const user = findDemoUser(request.body.email, request.body.password);
     if (!user) throw new AppError('ERR_LOGIN_FAILED', 'wrong email or password');
-    const identity = app.access.resolve(user);
+    const identity = app.access.applyOverrides(user);
     const now = nowSeconds();
     const claims: Record<string, unknown> = {
       sub: identity.sub,
       name: identity.name,
       tenantId: identity.tenantId,
-      roles: identity.roles,
+      // The operator signs the configured operator role, so the demo login follows AUTH_OPERATOR_ROLE.
+      roles: identity.operator ? [config.auth.operatorRole] : identity.roles,
       permissions: identity.permissions,
       iat: now,
       exp: now + config.auth.platformTokenTtl,

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { estimateCompletion, instanceTypeSchema, medianMs, uuidv7, type DeploymentState, type StreamPosition } from '@neo/contracts';
 import { AppError } from '../errors';
+import { tenantsOf } from '../auth/ingest-keys';
+import { actorOf } from '../plugins/auth';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 import { ETA_SAMPLE_SIZE } from '../domain/deployments';
@@ -113,11 +115,12 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
       preHandler: app.requireIngestKey,
       schema: {
         tags: ['deployments'],
-        summary: 'Stack deployer: claim pending deployment requests (ingest key)',
+        summary: 'Stack deployer: claim pending deployment requests of the key’s tenants (ingest key)',
         body: z.strictObject({ limit: z.number().int().min(1).max(50).default(10) }).default({ limit: 10 }),
         security: [{ ingestKey: [] }],
       },
     },
-    async (request): Promise<{ requests: DeploymentRequest[] }> => ({ requests: await claimDeploymentRequests(database, request.body.limit) }),
+    // A scoped key only ever sees the requests of its own tenants.
+    async (request): Promise<{ requests: DeploymentRequest[] }> => ({ requests: await claimDeploymentRequests(database, request.body.limit, tenantsOf(request.ingestKey!), actorOf(request)) }),
   );
 };

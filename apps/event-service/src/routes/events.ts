@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { IngestResponse } from '@neo/contracts';
 import { validateIngestBody } from '../pipeline/validate';
 import type { EventSink } from '../pipeline/sink';
+import { assertInScope } from '../auth/ingest-keys';
 
 /** `POST /v1/events`: the one door for events from internal services (ingest key). */
 export const eventRoutes: FastifyPluginAsync<{ sink: EventSink }> = async (app, { sink }) => {
@@ -12,12 +13,16 @@ export const eventRoutes: FastifyPluginAsync<{ sink: EventSink }> = async (app, 
       schema: {
         tags: ['events'],
         summary: 'Ingest one event or {events: [...]}; 202 once stored',
-        description: 'Body: an event `{id?, type, tenantId?, data, timestamp?}` or `{events: [event, ...]}` (at most 500). The same id twice is accepted once.',
+        description:
+          'Body: an event `{id?, type, tenantId?, data, timestamp?}` or `{events: [event, ...]}` (at most 500). The same id twice is accepted once. ' +
+          'An event outside the key’s scope (type, tenant, or an operator channel for a key without `tenants: ["*"]`) refuses the whole request with 403 `ERR_INGEST_SCOPE`; nothing of it is stored.',
         security: [{ ingestKey: [] }],
       },
     },
     async (request, reply): Promise<IngestResponse> => {
       const events = validateIngestBody(request.body);
+      const batch = typeof request.body === 'object' && request.body !== null && 'events' in request.body;
+      assertInScope(request.ingestKey!, events.map((e) => e.envelope), batch);
       const accepted = await sink.accept(events);
       void reply.status(202);
       return { accepted };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { isAdmin, TENANT_ID_REGEX_SOURCE } from '@neo/contracts';
+import { isOperator, TENANT_ID_REGEX_SOURCE } from '@neo/contracts';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
@@ -40,7 +40,7 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
   });
 
   app.get('/v1/admin/tenants/overview', { preHandler: app.authenticate, schema: { tags: ['monitoring'], summary: 'Operators: every tenant with online users, active deployments and open alerts', security: [{ bearer: [] }] } }, async (request) => {
-    if (!isAdmin(request.identity!)) throw new AppError('ERR_FORBIDDEN', 'this route is for platform operators', { reason: 'admin_only' });
+    if (!isOperator(request.identity!)) throw new AppError('ERR_FORBIDDEN', 'this route is for platform operators', { reason: 'admin_only' });
     const [active, open, seen] = await Promise.all([countByStatus(database, ['starting', 'in_progress']), countOpenAlerts(database), knownTenants(database)]);
     const names = new Map<string, string>(DEMO_TENANTS.map((t) => [t.id, t.name]));
     const ids = [...new Set([...names.keys(), ...seen])].sort();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -6,6 +6,14 @@ import * as schema from './schema';
 import { MIGRATIONS } from './migrations';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** The handle inside `db.transaction(tx => …)`; on PGlite, query it and never `db` there (one connection). */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** A jsonb column: an object from node-postgres, sometimes a string from PGlite. */
+export const jsonColumn = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+/** A timestamptz column as ISO 8601 (a Date from node-postgres, a string or Date from PGlite). */
+export const isoColumn = (v: string | Date): string => new Date(v).toISOString();
 
 export interface Database {
   db: Db;
@@ -42,8 +50,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 async function openPglite(dataDir: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
-  if (!dataDir.startsWith('memory://')) mkdirSync(path.resolve(dataDir), { recursive: true });
-  const client = await PGlite.create(dataDir.startsWith('memory://') ? undefined : path.resolve(dataDir));
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) mkdirSync(path.resolve(dataDir), { recursive: true });
+  const unlock = inMemory ? () => {} : lockDataDir(path.resolve(dataDir));
+  const client = await PGlite.create(inMemory ? undefined : path.resolve(dataDir)).catch((err: unknown) => {
+    unlock();
+    throw err;
+  });
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     db,
@@ -51,8 +64,43 @@ async function openPglite(dataDir: string): Promise<Database> {
     rows: async <T>(query: ReturnType<typeof sql>) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
     listen: async () => {},
     ping: async () => void (await client.query('select 1')),
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      unlock();
+    },
   };
+}
+
+/**
+ * PGlite is one process's database: a second process on the same folder (a second `npm start`, or
+ * `npm run keys` while the service runs) would corrupt it. A lock file with the owner's pid refuses
+ * that; a lock left by a process that died is taken over.
+ */
+function lockDataDir(dir: string): () => void {
+  const file = path.join(dir, 'neo.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(file, 'utf8'));
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new Error(`the PGlite data folder ${dir} is in use by process ${owner}; stop it first (or set DATABASE_URL to share a PostgreSQL)`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not lock the PGlite data folder ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { DeploymentState, InstanceType } from '@neo/contracts';
+import type { AuditActor, DeploymentState, InstanceType } from '@neo/contracts';
 import type { Database } from './database';
 import type { Tx } from '../pipeline/projector';
 import { rowsOf } from './event-store';
+import { appendAudit } from './audit-store';
 
 interface DeploymentRow {
   tenant_id: string;
@@ -140,13 +141,23 @@ export async function insertDeploymentRequest(database: Database, r: Omit<Deploy
   return { ...r, requestedAt: iso(rows[0]!.requested_at) };
 }
 
-/** Hands up to `limit` unclaimed requests to one deployer; concurrent deployers never get the same one. */
-export async function claimDeploymentRequests(database: Database, limit: number): Promise<DeploymentRequest[]> {
-  const rows = await database.rows<{ id: string; tenant_id: string; instance_type: string; instance_name: string | null; requested_by: string; requested_at: string | Date }>(sql`
-    update deployment_requests set claimed_at = now()
-    where id in (select id from deployment_requests where claimed_at is null order by requested_at limit ${limit} for update skip locked)
-    returning id, tenant_id, instance_type, instance_name, requested_by, requested_at`);
-  return rows
-    .map((r) => ({ deploymentId: r.id, tenantId: r.tenant_id, instanceType: r.instance_type as InstanceType, instanceName: r.instance_name, requestedBy: r.requested_by, requestedAt: iso(r.requested_at) }))
-    .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+/**
+ * Hands up to `limit` unclaimed requests of `tenants` (null: every tenant) to one deployer; concurrent
+ * deployers never get the same one. Each claim is audited in the same transaction.
+ */
+export async function claimDeploymentRequests(database: Database, limit: number, tenants: readonly string[] | null, actor: AuditActor): Promise<DeploymentRequest[]> {
+  return database.db.transaction(async (tx) => {
+    const scope = tenants === null ? sql`true` : sql`tenant_id = any(${sql.param([...tenants])}::text[])`;
+    const rows = rowsOf<{ id: string; tenant_id: string; instance_type: string; instance_name: string | null; requested_by: string; requested_at: string | Date }>(await tx.execute(sql`
+      update deployment_requests set claimed_at = now()
+      where id in (select id from deployment_requests where claimed_at is null and ${scope} order by requested_at limit ${limit} for update skip locked)
+      returning id, tenant_id, instance_type, instance_name, requested_by, requested_at`));
+    const claimed = rows
+      .map((r) => ({ deploymentId: r.id, tenantId: r.tenant_id, instanceType: r.instance_type as InstanceType, instanceName: r.instance_name, requestedBy: r.requested_by, requestedAt: iso(r.requested_at) }))
+      .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+    for (const r of claimed) {
+      await appendAudit(tx, { actor, action: 'deployment_request.claim', target: `deployment:${r.deploymentId}`, tenantId: r.tenantId, details: { instanceType: r.instanceType, requestedBy: r.requestedBy } });
+    }
+    return claimed;
+  });
 }

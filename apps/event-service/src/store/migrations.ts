@@ -199,4 +199,53 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       CREATE INDEX known_users_tenant_idx ON known_users (tenant_id);
     `,
   },
+  {
+    // Operators' changes carry a version from one sequence, written under one advisory lock (so versions
+    // commit in order) and read incrementally by every instance. Suspensions become rows with a flag, so
+    // that lifting one is a change the others can see.
+    id: '0110_operator_access',
+    sql: `
+      CREATE SEQUENCE access_version_seq;
+      ALTER TABLE access_permissions ADD COLUMN version bigint NOT NULL DEFAULT nextval('access_version_seq');
+      ALTER TABLE tenant_suspensions ADD COLUMN suspended boolean NOT NULL DEFAULT true;
+      ALTER TABLE tenant_suspensions ADD COLUMN version bigint NOT NULL DEFAULT nextval('access_version_seq');
+      CREATE INDEX access_permissions_version_idx ON access_permissions (version);
+      CREATE INDEX tenant_suspensions_version_idx ON tenant_suspensions (version);
+      CREATE TABLE user_revocations (
+        user_id text PRIMARY KEY,
+        revoked_before timestamptz NOT NULL,
+        version bigint NOT NULL DEFAULT nextval('access_version_seq')
+      );
+      CREATE INDEX user_revocations_version_idx ON user_revocations (version);
+      CREATE TABLE ingest_keys (
+        id uuid PRIMARY KEY,
+        name text NOT NULL,
+        key_hash text NOT NULL UNIQUE,
+        event_types jsonb NOT NULL,
+        tenants jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        created_by text NOT NULL,
+        last_used_at timestamptz,
+        revoked_at timestamptz,
+        version bigint NOT NULL DEFAULT nextval('access_version_seq')
+      );
+      CREATE INDEX ingest_keys_version_idx ON ingest_keys (version);
+      CREATE TABLE audit_log (
+        id uuid PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        actor_kind text NOT NULL CHECK (actor_kind IN ('user', 'ingest_key')),
+        actor_id text NOT NULL,
+        action text NOT NULL,
+        target text NOT NULL,
+        tenant_id text,
+        details jsonb NOT NULL DEFAULT '{}'::jsonb
+      );
+      CREATE INDEX audit_log_at_idx ON audit_log (at DESC, id DESC);
+      CREATE INDEX audit_log_tenant_idx ON audit_log (tenant_id, at DESC, id DESC);
+      CREATE INDEX audit_log_actor_idx ON audit_log (actor_id, at DESC, id DESC);
+      CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+      CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+      CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+    `,
+  },
 ];

@@ -27,6 +27,8 @@ export interface TestCentrifugoOptions {
   tokenSecret?: string;
   allowedOrigins?: string[];
   presenceUpdateInterval?: string;
+  /** Most connections per user (Centrifugo `user_connection_limit`); default the shipped one. */
+  userConnectionLimit?: number;
 }
 
 /** A real Centrifugo on a free port with fresh secrets, in a temp folder; `stop()` removes both. */
@@ -45,6 +47,7 @@ export async function startTestCentrifugo(options: TestCentrifugoOptions = {}): 
     redisUrl: options.redisUrl,
     redisPrefix: options.redisPrefix,
     presenceUpdateInterval: options.presenceUpdateInterval,
+    userConnectionLimit: options.userConnectionLimit,
   });
   let current: Awaited<ReturnType<typeof startCentrifugo>> | null = null;
   const start = async () => {

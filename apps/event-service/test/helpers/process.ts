@@ -28,6 +28,7 @@ export async function startServiceProcess(centrifugo: TestCentrifugo, env: Recor
   const fullEnv = {
     ...process.env,
     NODE_ENV: 'test',
+    DEMO_LOGIN: 'on',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(port),

@@ -16,6 +16,7 @@ export interface TestService {
 export function testConfig(centrifugo?: Pick<TestCentrifugo, 'url' | 'apiKey' | 'tokenSecret'>, env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
+    DEMO_LOGIN: 'on',
     LOG_LEVEL: 'silent',
     DATA_DIR: 'memory://',
     AUTH_JWT_SECRET: `test-${randomBytes(24).toString('hex')}`,

@@ -181,6 +181,18 @@ describe('security suite (use case 5)', () => {
       it('an HS256 token of the demo login → 401 ERR_AUTH_TOKEN_INVALID', async () => {
         expect(await connectionToken(tokens.ana, jwksService)).toMatchObject({ status: 401, body: { code: 'ERR_AUTH_TOKEN_INVALID' } });
       });
+      it('the provider’s keys cannot be fetched: 503 ERR_AUTH_KEYS_UNAVAILABLE with Retry-After, not a 401 that logs users out', async () => {
+        const down = await startTestService(centrifugo, { AUTH_JWT_SECRET: '', AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
+        try {
+          const good = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' }).sign(rsa.privateKey);
+          const res = await fetch(`${down.url}/v1/realtime/connection-token`, { method: 'POST', headers: { authorization: `Bearer ${good}`, 'content-type': 'application/json' }, body: '{}' });
+          expect(res.status).toBe(503);
+          expect(res.headers.get('retry-after')).toBe('5');
+          expect(await res.json()).toMatchObject({ code: 'ERR_AUTH_KEYS_UNAVAILABLE' });
+        } finally {
+          await down.stop();
+        }
+      });
       it('twin: RS256 signed by the provider key → 200', async () => {
         const good = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' }).sign(rsa.privateKey);
         expect((await subscriptionToken(good, 'deployments:acme', jwksService)).status).toBe(200);
@@ -219,7 +231,7 @@ describe('security suite (use case 5)', () => {
     });
   });
 
-  describe('demo admin routes', () => {
+  describe('operator routes', () => {
     it('non-admin → 403 admin_only', async () => {
       for (const r of [await admin('/v1/admin/users/u-luis/permissions', { permissions: [] }, tokens.ana), await admin('/v1/admin/tenants/globex/suspension', { suspended: true }, tokens.ana)]) {
         expect(r).toMatchObject({ status: 403, body: { code: 'ERR_FORBIDDEN', reason: 'admin_only' } });
@@ -363,20 +375,21 @@ describe('security suite (use case 5)', () => {
     });
   });
 
-  describe('production guard', () => {
+  describe('production: no demo login, the operator API works with an operator token', () => {
     const strong = () => randomBytes(24).toString('hex');
-    it('with NODE_ENV=production the demo login and the demo admin routes are 404', async () => {
+    it('the demo login is 404; the operator routes answer an operator token and refuse a tenant member', async () => {
       const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', DATA_DIR: 'memory://', AUTH_JWT_SECRET: strong(), INGEST_API_KEYS: strong(), CENTRIFUGO_URL: centrifugo.url, CENTRIFUGO_API_KEY: strong(), CENTRIFUGO_TOKEN_SECRET: strong() });
       expect(config.demoLogin).toBe(false);
       const app = await buildApp(config, { logger: false, relay: false });
       try {
-        const bearer = await new SignJWT({ sub: 'u-op', name: 'Op', tenantId: null, roles: ['admin'], permissions: [], exp: nowSeconds() + 60 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(config.auth.jwtSecret!));
-        const headers = { authorization: `Bearer ${bearer}` };
-        expect((await app.inject({ method: 'PUT', url: '/v1/admin/tenants/acme/suspension', headers, payload: { suspended: true } })).statusCode).toBe(404);
-        expect((await app.inject({ method: 'PUT', url: '/v1/admin/users/u-ana/permissions', headers, payload: { permissions: [] } })).statusCode).toBe(404);
+        const sign = (claims: JWTPayload) => new SignJWT({ name: 'Op', permissions: [], iat: nowSeconds(), exp: nowSeconds() + 60, ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(config.auth.jwtSecret!));
+        const operator = { authorization: `Bearer ${await sign({ sub: 'u-op', tenantId: null, roles: ['admin'] })}` };
+        const tenantAdmin = { authorization: `Bearer ${await sign({ sub: 'u-ta', tenantId: 'acme', roles: ['admin'] })}` };
         expect((await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'admin@neo.test', password: 'demo1234' } })).json()).toMatchObject({ status: 404, code: 'ERR_LOGIN_DISABLED' });
-        // Twin: the same operator token is a valid identity there (the routes are absent, not refused).
-        expect((await app.inject({ method: 'POST', url: '/v1/realtime/connection-token', headers })).statusCode).toBe(200);
+        const suspend = (headers: Record<string, string>) => app.inject({ method: 'PUT', url: '/v1/admin/tenants/no-such-tenant/suspension', headers, payload: { suspended: false } });
+        expect((await suspend(operator)).statusCode).toBe(200);
+        expect((await suspend(tenantAdmin)).json()).toMatchObject({ status: 403, reason: 'admin_only' });
+        expect((await app.inject({ method: 'GET', url: '/v1/admin/audit?action=tenant.suspension.set', headers: operator })).json().items).toHaveLength(1);
       } finally {
         await app.close();
       }

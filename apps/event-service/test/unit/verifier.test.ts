@@ -66,23 +66,25 @@ describe('PlatformTokenVerifier', () => {
 
   describe('accepts', () => {
     it('HS256 with the secret, and maps the identity', async () => {
-      expect(await hsVerifier.verify(await hs(claims()))).toEqual({ sub: 'u-1', name: 'Ana', tenantId: 'acme', roles: ['member'], permissions: ['deploy:read'] });
+      const verified = await hsVerifier.verify(await hs(claims()));
+      expect(verified.identity).toEqual({ sub: 'u-1', name: 'Ana', tenantId: 'acme', roles: ['member'], permissions: ['deploy:read'], operator: false });
+      expect(verified.issuedAt).toEqual(expect.any(Number));
     });
     it('RS256 from the JWKS', async () => {
-      expect((await jwksVerifier.verify(await signed('RS256', 'rsa-1', rsa.privateKey, claims()))).sub).toBe('u-1');
+      expect((await jwksVerifier.verify(await signed('RS256', 'rsa-1', rsa.privateKey, claims()))).identity.sub).toBe('u-1');
     });
     it('ES256 from the JWKS', async () => {
-      expect((await jwksVerifier.verify(await signed('ES256', 'ec-1', ec.privateKey, claims()))).sub).toBe('u-1');
+      expect((await jwksVerifier.verify(await signed('ES256', 'ec-1', ec.privateKey, claims()))).identity.sub).toBe('u-1');
     });
     it('an operator without a tenant', async () => {
-      expect((await hsVerifier.verify(await hs(claims({ tenantId: null, roles: ['admin'] })))).tenantId).toBeNull();
+      expect((await hsVerifier.verify(await hs(claims({ tenantId: null, roles: ['admin'] })))).identity).toMatchObject({ tenantId: null, operator: true });
     });
     it('a token that expired within the clock tolerance (5 s)', async () => {
-      expect((await hsVerifier.verify(await hs(claims({ exp: now() - 2 })))).sub).toBe('u-1');
+      expect((await hsVerifier.verify(await hs(claims({ exp: now() - 2 })))).identity.sub).toBe('u-1');
     });
     it('without issuer and audience when none are configured', async () => {
       const open = new PlatformTokenVerifier({ secret: SECRET });
-      expect((await open.verify(await hs(without('iss')))).sub).toBe('u-1');
+      expect((await open.verify(await hs(without('iss')))).identity.sub).toBe('u-1');
     });
   });
 
@@ -127,6 +129,107 @@ describe('PlatformTokenVerifier', () => {
     it.each(cases)('%s', async (_name, make, code) => {
       const [verifier, token] = await make();
       expect(await refusal(verifier, token)).toBe(code);
+    });
+  });
+
+  describe('operators and members (AUTH_OPERATOR_ROLE)', () => {
+    it('the operator role WITH a tenant is a member of that tenant, nothing more', async () => {
+      expect((await hsVerifier.verify(await hs(claims({ tenantId: 'acme', roles: ['admin'] })))).identity).toMatchObject({ tenantId: 'acme', operator: false });
+    });
+    it('twin: the operator role without a tenant is an operator', async () => {
+      expect((await hsVerifier.verify(await hs(claims({ tenantId: null, roles: ['admin'] })))).identity.operator).toBe(true);
+    });
+    it('a configured operator role: "admin" alone is no longer enough', async () => {
+      const custom = new PlatformTokenVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE, operatorRole: 'platform-operator' });
+      expect((await custom.verify(await hs(claims({ tenantId: null, roles: ['admin'] })))).identity.operator).toBe(false);
+      expect((await custom.verify(await hs(claims({ tenantId: null, roles: ['platform-operator'] })))).identity.operator).toBe(true);
+    });
+    it('a token without a tenant and without the role is nobody’s member and no operator', async () => {
+      expect((await hsVerifier.verify(await hs(claims({ tenantId: null, roles: ['member'] })))).identity).toMatchObject({ tenantId: null, operator: false });
+    });
+  });
+
+  describe('claim paths of identity providers (AUTH_CLAIM_*)', () => {
+    const keycloak = () => new PlatformTokenVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE, claims: { tenant: 'https://neo.example/tenant', roles: 'realm_access.roles', permissions: 'resource_access.neo-realtime.roles' } });
+    const idpClaims = (tenant: string | null, roles: string[]) =>
+      ({ ...without('tenantId'), roles: undefined, permissions: undefined, 'https://neo.example/tenant': tenant, realm_access: { roles }, resource_access: { 'neo-realtime': { roles: ['deploy:read', 'billing:read'] } } }) as JWTPayload;
+    it('reads nested and URL-named claims', async () => {
+      const { identity } = await keycloak().verify(await hs(idpClaims('acme', ['member'])));
+      expect(identity).toMatchObject({ tenantId: 'acme', roles: ['member'], permissions: ['deploy:read', 'billing:read'], operator: false });
+    });
+    it('an operator through nested roles', async () => {
+      expect((await keycloak().verify(await hs(idpClaims(null, ['admin'])))).identity.operator).toBe(true);
+    });
+    it('a missing nested claim is named in the refusal', async () => {
+      const c = idpClaims('acme', ['member']);
+      delete c.realm_access;
+      await expect(keycloak().verify(await hs(c))).rejects.toMatchObject({ code: 'ERR_AUTH_CLAIMS', message: expect.stringContaining('realm_access.roles') });
+    });
+  });
+
+  describe('lifetime cap (AUTH_MAX_TOKEN_LIFETIME)', () => {
+    const capped = () => new PlatformTokenVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE, maxTokenLifetimeSec: 3600 });
+    it('refuses a token that lives longer than the cap (exp − iat)', async () => {
+      expect(await refusal(capped(), await hs(claims({ iat: now(), exp: now() + 7200 })))).toBe('ERR_AUTH_TOKEN_INVALID');
+    });
+    it('refuses a token without iat whose exp is further than the cap', async () => {
+      const c = claims({ exp: now() + 7200 });
+      delete c.iat;
+      expect(await refusal(capped(), await hs(c))).toBe('ERR_AUTH_TOKEN_INVALID');
+    });
+    it('twin: a token within the cap', async () => {
+      expect((await capped().verify(await hs(claims({ iat: now(), exp: now() + 3000 })))).identity.sub).toBe('u-1');
+    });
+  });
+
+  describe('identity provider outage (JWKS mode)', () => {
+    it('keys fetched once keep verifying while the provider is down', async () => {
+      let up = true;
+      const jwks = { keys: [{ ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' }] };
+      const idp = createServer((_req, res) => (up ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)) : res.writeHead(502).end()));
+      await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+      try {
+        const verifier = new PlatformTokenVerifier({ jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks`, issuer: ISSUER, audience: AUDIENCE });
+        expect((await verifier.verify(await signed('RS256', 'rsa-1', rsa.privateKey, claims()))).identity.sub).toBe('u-1');
+        up = false;
+        // Within the 30 s cooldown an unknown kid is not fetched for: the fresh keys say it is not theirs.
+        expect(await refusal(verifier, await signed('RS256', 'rsa-2', stranger.privateKey, claims()))).toBe('ERR_AUTH_TOKEN_INVALID');
+        // The cached key still verifies.
+        expect((await verifier.verify(await signed('RS256', 'rsa-1', rsa.privateKey, claims()))).identity.sub).toBe('u-1');
+      } finally {
+        await new Promise<void>((resolve) => idp.close(() => resolve()));
+      }
+    });
+    it('stale keys answer past their age while the provider is down; a kid they lack is 503, not 401', async () => {
+      let up = true;
+      const jwks = { keys: [{ ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' }] };
+      const idp = createServer((_req, res) => (up ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)) : res.destroy()));
+      await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+      try {
+        // Keys are never fresh: every verification asks the provider first.
+        const verifier = new PlatformTokenVerifier({ jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks`, issuer: ISSUER, audience: AUDIENCE, jwksMaxAgeMs: 0 });
+        expect((await verifier.verify(await signed('RS256', 'rsa-1', rsa.privateKey, claims()))).identity.sub).toBe('u-1');
+        up = false;
+        expect((await verifier.verify(await signed('RS256', 'rsa-1', rsa.privateKey, claims()))).identity.sub).toBe('u-1');
+        expect(await refusal(verifier, await signed('RS256', 'rsa-2', stranger.privateKey, claims()))).toBe('ERR_AUTH_KEYS_UNAVAILABLE');
+      } finally {
+        await new Promise<void>((resolve) => idp.close(() => resolve()));
+      }
+    });
+    it('a provider down from the start: 503 ERR_AUTH_KEYS_UNAVAILABLE with Retry-After, never 401', async () => {
+      const idp = createServer((_req, res) => res.writeHead(503).end());
+      await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+      try {
+        const verifier = new PlatformTokenVerifier({ jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks`, issuer: ISSUER, audience: AUDIENCE });
+        const err = await verifier.verify(await signed('RS256', 'rsa-1', rsa.privateKey, claims())).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'ERR_AUTH_KEYS_UNAVAILABLE', status: 503, headers: { 'retry-after': expect.any(String) } });
+      } finally {
+        await new Promise<void>((resolve) => idp.close(() => resolve()));
+      }
+    });
+    it('an unreachable provider (connection refused) is 503 too', async () => {
+      const verifier = new PlatformTokenVerifier({ jwksUrl: 'http://127.0.0.1:9/jwks', issuer: ISSUER, audience: AUDIENCE });
+      expect(await refusal(verifier, await signed('RS256', 'rsa-1', rsa.privateKey, claims()))).toBe('ERR_AUTH_KEYS_UNAVAILABLE');
     });
   });
 

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, subscribableChannels, type Action, type Identity } from '@neo/contracts';
+import { authorize, isOperatorClaim, subscribableChannels, type Action, type Identity } from '@neo/contracts';
 
 const ALL = ['deploy:read', 'deploy:write', 'billing:read', 'metrics:read', 'alerts:read'];
-const ana: Identity = { sub: 'u-ana', name: 'Ana', tenantId: 'acme', roles: ['owner'], permissions: ALL };
-const luis: Identity = { sub: 'u-luis', name: 'Luis', tenantId: 'acme', roles: ['member'], permissions: ['deploy:read'] };
-const admin: Identity = { sub: 'u-admin', name: 'Op', tenantId: null, roles: ['admin'], permissions: [] };
-const orphan: Identity = { sub: 'u-x', name: 'X', tenantId: null, roles: [], permissions: ALL };
+const ana: Identity = { sub: 'u-ana', name: 'Ana', tenantId: 'acme', roles: ['owner'], permissions: ALL, operator: false };
+const luis: Identity = { sub: 'u-luis', name: 'Luis', tenantId: 'acme', roles: ['member'], permissions: ['deploy:read'], operator: false };
+const admin: Identity = { sub: 'u-admin', name: 'Op', tenantId: null, roles: ['admin'], permissions: [], operator: true };
+const orphan: Identity = { sub: 'u-x', name: 'X', tenantId: null, roles: [], permissions: ALL, operator: false };
+/** A tenant-level "admin" role from a shared identity provider: a member of acme, not an operator. */
+const tenantAdmin: Identity = { sub: 'u-ta', name: 'TA', tenantId: 'acme', roles: ['admin'], permissions: ALL, operator: isOperatorClaim({ tenantId: 'acme', roles: ['admin'] }) };
+/** A forged flag on an identity that names a tenant: the policy checks the tenant again. */
+const confused: Identity = { sub: 'u-c', name: 'C', tenantId: 'acme', roles: ['admin'], permissions: ALL, operator: true };
 
 type Row = [string, Identity, Action, string, boolean, string?];
 const table: Row[] = [
@@ -25,6 +29,11 @@ const table: Row[] = [
   ['admin on admin:metrics', admin, 'subscribe', 'admin:metrics', true],
   ['admin reads any tenant', admin, 'read', 'billing:globex', true],
   ['user with no tenant', orphan, 'subscribe', 'deployments:acme', false, 'not_tenant_member'],
+  ['user with no tenant and no operator role on admin:metrics', orphan, 'subscribe', 'admin:metrics', false, 'admin_only'],
+  ['role admin WITH a tenant is a member: not another tenant', tenantAdmin, 'read', 'billing:globex', false, 'not_tenant_member'],
+  ['role admin WITH a tenant is a member: not admin channels', tenantAdmin, 'subscribe', 'admin:metrics', false, 'admin_only'],
+  ['twin: role admin WITH a tenant reads its own tenant', tenantAdmin, 'read', 'billing:acme', true],
+  ['an operator flag on an identity with a tenant is ignored', confused, 'read', 'billing:globex', false, 'not_tenant_member'],
   ['malformed channel', ana, 'subscribe', 'deployments:acme:x', false, 'invalid_channel'],
   ['case trick', ana, 'subscribe', 'Deployments:acme', false, 'invalid_channel'],
 ];

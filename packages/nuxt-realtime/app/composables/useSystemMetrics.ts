@@ -6,7 +6,7 @@ import { adminChannel } from '@neo/contracts';
  */
 export function useSystemMetrics() {
   const { user } = useAuth();
-  const isAdmin = computed(() => user.value?.roles.includes('admin') ?? false);
+  const isAdmin = computed(() => user.value?.operator ?? false);
   const stream = useMetricStream(() => (isAdmin.value ? adminChannel('metrics') : ''));
   const series = computed(() => stream.series(''));
   const latest = computed(() => {
