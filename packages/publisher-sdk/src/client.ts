@@ -3,7 +3,11 @@ import { uuidv7, type AcceptedEvent, type EventDataInput, type EventType, type I
 export interface EventClientOptions {
   /** Base URL of the event service, e.g. `http://localhost:4000`. */
   baseUrl: string;
-  /** Ingest API key (one of the service's `INGEST_API_KEYS`). */
+  /**
+   * The producer's ingest key: one scoped to the event types and tenants it publishes
+   * (`POST /v1/admin/ingest-keys` or `npm run keys -- create`). An event outside the scope is refused
+   * with 403 `ERR_INGEST_SCOPE` (a `PublishError`, not retried).
+   */
   apiKey: string;
   /** Per-attempt timeout, ms. Default 5000. */
   timeoutMs?: number;
