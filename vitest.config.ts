@@ -10,6 +10,8 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: ['packages/*/test/unit/**/*.test.ts', 'apps/*/test/unit/**/*.test.ts', 'scripts/test/**/*.test.ts'],
           environment: 'node',
+          // Some unit suites build the app on an in-memory PGlite: slow to start on a loaded 2-core machine.
+          hookTimeout: 60_000,
         },
       },
       {

@@ -97,7 +97,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
+  const database = options.database ?? (await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    ingestPoolSize: config.db.ingestPoolSize,
+    requestPoolSize: config.db.requestPoolSize,
+    statementTimeoutMs: config.db.statementTimeoutMs,
+  }));
+  // Request handlers read through their own pool (Postgres), with a statement timeout: a flood of reads
+  // can neither take the connections ingest and the relay need nor hold one for long.
+  const requests = database.forRequests();
   app.decorate('database', database);
   metrics.bindDatabase(database);
   const relay = new Relay(database, centrifugo, {
@@ -110,6 +119,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.decorate('relay', relay);
 
   await app.register(rateLimitPlugin, { config });
+  app.onRateLimited(metrics.rateLimited);
   await app.register(authPlugin, { config, database });
   let draining = false;
   app.decorate('startDraining', () => {
@@ -126,7 +136,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(authRoutes, { config });
   await app.register(realtimeRoutes, { config });
-  await app.register(adminRoutes, { config, database });
+  await app.register(adminRoutes, { config, database: requests });
   // Read models kept in the ingest transaction (deployments, notifications, …).
   const projectors: Projector[] = [
     deploymentProjector,
@@ -134,13 +144,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     alertProjector,
     instanceMetricsProjector(tenantAlertRules(config.tenantAlertForSeconds)),
   ];
-  const sink = metrics.instrumentSink(new DurableSink(database, relay, projectors));
+  const sink = metrics.instrumentSink(new DurableSink(database, relay, projectors, { maxQueuedEvents: config.ingestQueueMaxEvents }));
   await app.register(eventRoutes, { sink });
 
-  const presence = new PresenceService(database, centrifugo, sink);
+  const presence = new PresenceService(requests, centrifugo, sink);
   app.decorate('presence', presence);
   await app.register(presenceRoutes, { presence });
-  await app.register(monitoringRoutes, { database, centrifugo });
+  await app.register(monitoringRoutes, { database: requests, centrifugo });
   app.addHook('onReady', async () => presence.start(config.presenceSweepMs, (err) => app.log.warn({ err: (err as Error).message }, 'presence sweep failed')));
   app.addHook('preClose', async () => presence.stop());
 
@@ -157,10 +167,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     app.addHook('onReady', async () => collector.start());
     app.addHook('preClose', async () => collector.stop());
   }
-  await app.register(historyRoutes, { database, centrifugo });
-  await app.register(deploymentRoutes, { database, centrifugo });
-  await app.register(notificationRoutes, { database, centrifugo });
-  await app.register(topTenantsRoutes, { database });
+  await app.register(historyRoutes, { database: requests, centrifugo });
+  await app.register(deploymentRoutes, { database: requests, centrifugo });
+  await app.register(notificationRoutes, { database: requests, centrifugo });
+  await app.register(topTenantsRoutes, { database: requests });
 
   const retention = setInterval(() => {
     const cutoff = new Date(Date.now() - config.retentionDays * 86_400_000);

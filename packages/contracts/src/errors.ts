@@ -31,6 +31,7 @@ export const ERRORS = {
   ERR_CENTRIFUGO_UNAVAILABLE: { status: 503, title: 'The real-time server is unavailable' },
   ERR_DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
   ERR_AUTH_KEYS_UNAVAILABLE: { status: 503, title: 'The identity provider’s keys are unavailable' },
+  ERR_OVERLOADED: { status: 503, title: 'The service is busy' },
   ERR_SHUTTING_DOWN: { status: 503, title: 'The service is shutting down' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

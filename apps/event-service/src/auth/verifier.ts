@@ -27,6 +27,8 @@ export interface VerifiedToken {
   identity: Identity;
   /** `iat`, unix seconds; null when the token does not say. */
   issuedAt: number | null;
+  /** `exp`, unix seconds. */
+  expiresAt: number;
 }
 
 const claimsSchema = z.object({
@@ -58,6 +60,12 @@ export class PlatformTokenVerifier {
   readonly #algorithms: string[];
   readonly #options: VerifierOptions;
   readonly #claims: { tenant: string; roles: string; permissions: string };
+  /**
+   * Tokens verified lately, until their expiry (at most a minute): a portal or a flood repeats the same
+   * token, and verifying a signature is the dearest part of answering — of a 429 above all. Only
+   * successes are kept; what an operator changed is applied after, on every request (AccessDirectory).
+   */
+  readonly #recent = new Map<string, { verified: VerifiedToken; until: number }>();
 
   constructor(options: VerifierOptions) {
     this.#options = options;
@@ -75,6 +83,16 @@ export class PlatformTokenVerifier {
 
   /** Returns the identity in `token`, or throws an AppError naming why the token was refused. */
   async verify(token: string): Promise<VerifiedToken> {
+    const now = Date.now();
+    const recent = this.#recent.get(token);
+    if (recent && recent.until > now) return recent.verified;
+    const verified = await this.#verify(token);
+    if (this.#recent.size >= 10_000) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#recent.set(token, { verified, until: Math.min(now + 60_000, verified.expiresAt * 1000) });
+    return verified;
+  }
+
+  async #verify(token: string): Promise<VerifiedToken> {
     if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token) || token.length > 8192) {
       throw new AppError('ERR_AUTH_TOKEN_MALFORMED', 'the bearer token is not a compact JWT');
     }
@@ -118,6 +136,7 @@ export class PlatformTokenVerifier {
     return {
       identity: { sub: c.sub, name: c.name, tenantId, roles: c.roles, permissions: c.permissions, operator: isOperatorClaim({ tenantId, roles: c.roles }, this.#options.operatorRole ?? DEFAULT_OPERATOR_ROLE) },
       issuedAt,
+      expiresAt: payload.exp!,
     };
   }
 }

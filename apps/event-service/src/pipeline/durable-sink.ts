@@ -13,6 +13,11 @@ export interface DurableSinkOptions {
   maxConcurrentCommits?: number;
   /** Most events written by one grouped transaction. Default 2000. */
   maxGroupEvents?: number;
+  /**
+   * Most events waiting for a transaction; past it a request is refused at once (503, Retry-After)
+   * instead of queueing without bound while the database is slow. Default 20000.
+   */
+  maxQueuedEvents?: number;
 }
 
 interface Pending {
@@ -35,6 +40,8 @@ export class DurableSink implements EventSink {
   #active = 0;
   readonly #maxActive: number;
   readonly #maxGroupEvents: number;
+  readonly #maxQueuedEvents: number;
+  #queuedEvents = 0;
   readonly #notifier: OutboxNotifier | null;
 
   constructor(
@@ -45,10 +52,15 @@ export class DurableSink implements EventSink {
   ) {
     this.#maxActive = database.kind === 'pglite' ? 1 : (options.maxConcurrentCommits ?? 4);
     this.#maxGroupEvents = options.maxGroupEvents ?? 2000;
+    this.#maxQueuedEvents = options.maxQueuedEvents ?? 20_000;
     this.#notifier = database.kind === 'postgres' ? new OutboxNotifier(database) : null;
   }
 
   accept(events: ValidatedEvent[]): Promise<AcceptedEvent[]> {
+    if (this.#queuedEvents + events.length > this.#maxQueuedEvents) {
+      return Promise.reject(new AppError('ERR_OVERLOADED', 'the ingest queue is full; nothing was stored, retry with the same ids', { headers: { 'retry-after': '1' } }));
+    }
+    this.#queuedEvents += events.length;
     return new Promise((resolve, reject) => {
       this.#queue.push({ events, resolve, reject });
       if (this.#active < this.#maxActive) void this.#drain();
@@ -66,7 +78,11 @@ export class DurableSink implements EventSink {
           size += next.events.length;
           group.push(next);
         }
-        await this.#commitGroup(group);
+        try {
+          await this.#commitGroup(group);
+        } finally {
+          this.#queuedEvents -= size;
+        }
       }
     } finally {
       this.#active--;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../store/database';
+import type { Database, Session } from '../store/database';
 import { RELAY_LOCK, rowsOf, toStoredEvent, OUTBOX_NOTIFY } from '../store/event-store';
 import type { CentrifugoClient, PublishRequest } from '../centrifugo/client';
 
@@ -8,6 +8,8 @@ export interface RelayOptions {
   batchSize?: number;
   /** Poll interval when nothing woke the relay, ms (safety net for lost wake-ups). Default 1000. */
   pollMs?: number;
+  /** How often an instance whose relay is not the active one checks whether it should take over, ms. Default 500. */
+  standbyPollMs?: number;
   /** First retry delay after a failure, ms; doubles up to `maxBackoffMs`. Default 100. */
   minBackoffMs?: number;
   /** Default 5000. */
@@ -20,19 +22,39 @@ export interface RelayOptions {
 /** Centrifugo API error codes that retrying will not fix; such events are parked, not retried forever. */
 const PERMANENT_CODES = new Set([102, 107]);
 
+interface BatchRow {
+  pos: number;
+  id: string;
+  type: string;
+  tenant_id: string | null;
+  channel: string;
+  data: unknown;
+  ts: string;
+  seq: number | string | null;
+}
+
 /**
  * The outbox relay. Publishes stored events to Centrifugo in ingest order, in batches, each with its
  * event id as `idempotency_key`, and records the channel sequence, offset and epoch it got.
  *
- * One transaction per batch holds an advisory lock, so with several service instances on one database
- * only one relays at a time (no double relay, order kept per channel); `FOR UPDATE SKIP LOCKED` keeps it
- * safe even without the lock. The sequence is given and the rows leave the outbox only if Centrifugo
- * accepted the batch; otherwise everything rolls back and is retried with backoff.
+ * Three steps per batch, on a connection of its own (never waiting behind readers or ingest for one):
+ * 1. give the batch's events their channel sequence numbers and COMMIT, before anything is published:
+ *    whatever a subscriber can see live is then already readable from history, so catch-up readers need
+ *    no lock and can never hold the relay up (nor it them);
+ * 2. publish the batch;
+ * 3. record Centrifugo's offsets and take the rows out of the outbox, in one statement.
+ * A crash between 2 and 3 leaves the rows in the outbox with their sequence numbers: they are published
+ * again with the same `seq` under the same idempotency key, which Centrifugo drops (5-minute window).
+ *
+ * With several instances on one database, a session advisory lock on that connection makes one relay
+ * the active one; the others stand by and take over when its connection goes (a crash releases it).
  */
 export class Relay {
   readonly #db: Database;
   readonly #centrifugo: CentrifugoClient;
   readonly #opts: Required<Omit<RelayOptions, 'onError' | 'onBatch'>> & Pick<RelayOptions, 'onError' | 'onBatch'>;
+  #session: Session | null = null;
+  #active = false;
   #pending = true;
   #running = false;
   #stopped = false;
@@ -43,7 +65,7 @@ export class Relay {
   constructor(db: Database, centrifugo: CentrifugoClient, options: RelayOptions = {}) {
     this.#db = db;
     this.#centrifugo = centrifugo;
-    this.#opts = { batchSize: 1000, pollMs: 1000, minBackoffMs: 100, maxBackoffMs: 5000, ...options };
+    this.#opts = { batchSize: 1000, pollMs: 1000, standbyPollMs: 500, minBackoffMs: 100, maxBackoffMs: 5000, ...options };
   }
 
   async start(): Promise<void> {
@@ -78,6 +100,7 @@ export class Relay {
     this.#stopped = true;
     this.wake();
     await this.#loop;
+    await this.#closeSession();
   }
 
   get running(): boolean {
@@ -95,11 +118,11 @@ export class Relay {
         const published = await this.relayOnce();
         this.#running = false;
         backoff = this.#opts.minBackoffMs;
-        if (published === 'locked') {
-          // Another instance is relaying; look again soon in case it finished before our rows committed.
-          await this.#wait(50);
-          this.#pending = true;
-        } else if (published >= this.#opts.batchSize) {
+        if (published === 'standby') {
+          // Another instance's relay is the active one. Idle waiters (a drain) only need the outbox empty,
+          // whoever emptied it; look again in a while in case the active relay went away.
+          if (this.#idleWaiters.length > 0 && (await this.#outboxEmpty())) this.#idleWaiters.splice(0).forEach((r) => r());
+          await this.#wait(this.#opts.standbyPollMs);
           this.#pending = true;
         } else if (published === 0) {
           this.#idleWaiters.splice(0).forEach((r) => r());
@@ -108,6 +131,7 @@ export class Relay {
         }
       } catch (err) {
         this.#running = false;
+        if (this.#session?.broken) await this.#closeSession();
         this.#opts.onError?.(err);
         await this.#wait(backoff);
         backoff = Math.min(this.#opts.maxBackoffMs, backoff * 2);
@@ -122,60 +146,94 @@ export class Relay {
     });
   }
 
-  /** Relays one batch. Returns how many events were published, or 'locked' when another relay holds the lock. */
-  async relayOnce(): Promise<number | 'locked'> {
+  /** The relay's connection, holding the relay lock; null while another instance's relay is active. */
+  async #activeSession(): Promise<Session | null> {
+    if (this.#session?.broken) await this.#closeSession();
+    this.#session ??= await this.#db.openSession();
+    // One process owns a PGlite database: nothing to coordinate.
+    if (this.#db.kind === 'pglite' || this.#active) return this.#session;
+    const [lock] = rowsOf<{ ok: boolean }>(await this.#session.db.execute(sql`select pg_try_advisory_lock(${RELAY_LOCK}) as ok`));
+    this.#active = Boolean(lock?.ok);
+    return this.#active ? this.#session : null;
+  }
+
+  async #outboxEmpty(): Promise<boolean> {
+    const [row] = rowsOf<{ empty: boolean }>(await this.#session!.db.execute(sql`select not exists (select 1 from outbox) as empty`));
+    return Boolean(row?.empty);
+  }
+
+  async #closeSession(): Promise<void> {
+    const session = this.#session;
+    this.#session = null;
+    this.#active = false;
+    // Ending the connection releases the session lock; another instance takes over.
+    await session?.end();
+  }
+
+  /** Relays one batch. Returns how many events were published, or 'standby' when another relay is active. */
+  async relayOnce(): Promise<number | 'standby'> {
     const started = performance.now();
-    return this.#db.db.transaction(async (tx) => {
-      const [lock] = rowsOf<{ ok: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${RELAY_LOCK}) as ok`));
-      if (!lock?.ok) return 'locked' as const;
-      // The relay's own commit need not wait for the disk: if it is lost in a crash, the rows are
-      // still in the outbox and are published again under the same idempotency keys. (Ingest
-      // commits, which back the 202, stay synchronous.)
+    const session = await this.#activeSession();
+    if (!session) return 'standby';
+
+    // 1. The batch, with sequence numbers given to those that have none yet, committed.
+    const rows = await session.db.transaction(async (tx) => {
+      // Losing this commit in a crash is harmless: nothing of it was published yet, and the same rows
+      // get the same numbers again (same order, same counters). Ingest commits stay synchronous.
       await tx.execute(sql`set local synchronous_commit = off`);
-      const rows = rowsOf<{ pos: number; id: string; type: string; tenant_id: string | null; channel: string; data: unknown; ts: string; seq: null }>(
+      const batch = rowsOf<BatchRow>(
         await tx.execute(sql`
-          select e.pos, e.id, e.type, e.tenant_id, e.channel, e.data, e.ts, null as seq
+          select e.pos, e.id, e.type, e.tenant_id, e.channel, e.data, e.ts, e.seq
           from outbox o join events e on e.pos = o.pos
           order by o.pos
-          limit ${this.#opts.batchSize}
-          for update of o skip locked`),
+          limit ${this.#opts.batchSize}`),
       );
-      if (rows.length === 0) return 0;
-
-      // Give each channel's events their next sequence numbers, in ingest order.
+      const fresh = batch.filter((r) => r.seq === null);
+      if (fresh.length === 0) return batch;
       const counts = new Map<string, number>();
-      rows.forEach((r) => counts.set(r.channel, (counts.get(r.channel) ?? 0) + 1));
+      fresh.forEach((r) => counts.set(r.channel, (counts.get(r.channel) ?? 0) + 1));
       const tops = rowsOf<{ channel: string; last_seq: number | string }>(
         await tx.execute(sql`
           insert into channel_streams (channel, last_seq)
-          values ${sql.join([...counts].map(([ch, n]) => sql`(${ch}, ${n})`), sql`, `)}
+          select * from unnest(${sql.param([...counts.keys()])}::text[], ${sql.param([...counts.values()])}::bigint[])
           on conflict (channel) do update set last_seq = channel_streams.last_seq + excluded.last_seq
           returning channel, last_seq`),
       );
       const next = new Map(tops.map((t) => [t.channel, Number(t.last_seq) - counts.get(t.channel)! + 1]));
-      const publishes: PublishRequest[] = [];
-      const seqs: number[] = [];
-      for (const r of rows) {
-        const seq = next.get(r.channel)!;
-        next.set(r.channel, seq + 1);
-        seqs.push(seq);
-        publishes.push({ channel: r.channel, data: toStoredEvent({ ...r, seq }).envelope, idempotency_key: r.id });
+      for (const r of fresh) {
+        r.seq = next.get(r.channel)!;
+        next.set(r.channel, r.seq + 1);
       }
-
-      const replies = await this.#centrifugo.batch(publishes);
-      const transient = replies.find((reply) => reply.error && !PERMANENT_CODES.has(reply.error.code));
-      if (transient?.error) throw new Error(`centrifugo refused a publication: ${transient.error.code} ${transient.error.message}`);
-
       // Parameters as arrays (unnest): constant statement text and building cost per batch.
       await tx.execute(sql`
-        update events e set seq = u.seq, cf_offset = u.off, cf_epoch = u.epoch, published_at = now()
-        from unnest(${sql.param(rows.map((r) => r.id))}::uuid[], ${sql.param(seqs)}::bigint[],
-                    ${sql.param(rows.map((_, i) => replies[i]?.publish?.offset ?? null))}::bigint[],
-                    ${sql.param(rows.map((_, i) => replies[i]?.publish?.epoch ?? null))}::text[]) as u(id, seq, off, epoch)
+        update events e set seq = u.seq
+        from unnest(${sql.param(fresh.map((r) => r.id))}::uuid[], ${sql.param(fresh.map((r) => Number(r.seq)))}::bigint[]) as u(id, seq)
         where e.id = u.id`);
-      await tx.execute(sql`delete from outbox where pos = any(${sql.param(rows.map((r) => r.pos))}::bigint[])`);
-      this.#opts.onBatch?.({ size: rows.length, ms: performance.now() - started });
-      return rows.length;
+      return batch;
     });
+    if (rows.length === 0) return 0;
+
+    // 2. Publish.
+    const publishes: PublishRequest[] = rows.map((r) => ({ channel: r.channel, data: toStoredEvent(r).envelope, idempotency_key: r.id }));
+    const replies = await this.#centrifugo.batch(publishes);
+    const transient = replies.find((reply) => reply.error && !PERMANENT_CODES.has(reply.error.code));
+    if (transient?.error) throw new Error(`centrifugo refused a publication: ${transient.error.code} ${transient.error.message}`);
+
+    // 3. Offsets recorded and rows out of the outbox, one statement in one short transaction.
+    await session.db.transaction(async (tx) => {
+      await tx.execute(sql`set local synchronous_commit = off`);
+      await tx.execute(sql`
+        with done as (
+          update events e set cf_offset = u.off, cf_epoch = u.epoch, published_at = now()
+          from unnest(${sql.param(rows.map((r) => r.id))}::uuid[],
+                      ${sql.param(rows.map((_, i) => replies[i]?.publish?.offset ?? null))}::bigint[],
+                      ${sql.param(rows.map((_, i) => replies[i]?.publish?.epoch ?? null))}::text[]) as u(id, off, epoch)
+          where e.id = u.id
+          returning e.pos
+        )
+        delete from outbox where pos in (select pos from done)`);
+    });
+    this.#opts.onBatch?.({ size: rows.length, ms: performance.now() - started });
+    return rows.length;
   }
 }

@@ -13,11 +13,14 @@ declare module 'fastify' {
   interface FastifyInstance {
     verifier: PlatformTokenVerifier;
     access: AccessDirectory;
-    /** preHandler: verifies the bearer platform token and sets `request.identity`. */
+    /**
+     * onRequest hook: verifies the bearer platform token, sets `request.identity` and charges the caller's
+     * budgets — before the body is parsed or validated, so that a refusal costs as little as possible.
+     */
     authenticate: (request: FastifyRequest) => Promise<void>;
-    /** preHandler: checks the ingest key of an internal service and sets `request.ingestKey`. */
+    /** onRequest hook: checks the ingest key of an internal service and sets `request.ingestKey` (before the body is read). */
     requireIngestKey: (request: FastifyRequest) => Promise<void>;
-    /** preHandler after `authenticate`: the caller must be a platform operator (operator role, no tenant). */
+    /** Hook after `authenticate`: the caller must be a platform operator (operator role, no tenant). */
     requireOperator: (request: FastifyRequest) => Promise<void>;
     /** Runs THE policy for the caller; throws a 400/403 problem when it refuses. */
     authorizeChannel: (request: FastifyRequest, action: Action, channel: string) => ParsedChannel;
@@ -56,6 +59,8 @@ export const authPlugin = fp<{ config: Config; database?: Database }>(async (app
     const token = bearer(request);
     if (token === null) throw new AppError('ERR_AUTH_TOKEN_MISSING', 'send the platform token as "Authorization: Bearer <token>"');
     request.identity = access.resolve(await verifier.verify(token));
+    // Charged here, once the caller is known and before the route does any work.
+    app.chargeRequest(request);
   });
 
   app.decorate('requireIngestKey', async (request: FastifyRequest) => {
@@ -65,8 +70,9 @@ export const authPlugin = fp<{ config: Config; database?: Database }>(async (app
     const principal = await access.authenticateIngestKey(key);
     if (!principal) throw new AppError('ERR_INGEST_KEY_INVALID', 'the ingest key is not valid (unknown or revoked)');
     request.ingestKey = principal;
-    // Counted after the key is known to be valid: invalid keys must not fill the limiter's memory.
-    app.checkRateLimit('ingest', principal.id);
+    // Counted after the key is known to be valid: invalid keys must not fill the limiter's memory. A key
+    // whose events budget is spent is refused here, before its body is even read.
+    app.chargeIngestRequest(principal.id);
   });
 
   app.decorate('requireOperator', async (request: FastifyRequest) => {

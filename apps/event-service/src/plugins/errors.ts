@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, problemOf } from '../errors';
-import { isDatabaseUnavailable } from '../store/database';
+import { isDatabaseUnavailable, isStatementTimeout } from '../store/database';
 import type { ErrorCode, FieldError } from '@neo/contracts';
 
 /** Fastify's own error codes that are the client's fault, mapped to the catalogue. */
@@ -23,6 +23,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
       status = err.status;
       body = err.toProblem();
       if (err.headers) reply.headers(err.headers);
+    } else if (isStatementTimeout(err)) {
+      // A request's statement ran past DB_STATEMENT_TIMEOUT_MS and Postgres cancelled it.
+      status = 503;
+      body = problemOf('ERR_OVERLOADED', 'the request took longer than the database allows; narrow it or retry shortly');
+      reply.header('retry-after', '2');
     } else if (isDatabaseUnavailable(err)) {
       // One place for every route: a database that cannot be reached is a 503 to retry, never a 500.
       status = 503;

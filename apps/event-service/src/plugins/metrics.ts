@@ -46,6 +46,7 @@ export class ServiceMetrics {
   readonly #ingestFailures = new Counter({ name: 'neo_ingest_failures_total', help: 'Ingest requests whose events could not be stored, by catalogue code.', labelNames: ['code'] as const, registers: [this.registry] });
   readonly #relayBatchSize = new Histogram({ name: 'neo_relay_batch_size', help: 'Events per outbox batch published to Centrifugo.', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [this.registry] });
   readonly #relayBatchDuration = new Histogram({ name: 'neo_relay_batch_duration_seconds', help: 'Time to relay one outbox batch (read, publish, mark), seconds.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
+  readonly #rateLimited = new Counter({ name: 'neo_rate_limited_total', help: 'Requests refused 429 by a budget, by scope (user, tenant, tokens, tenant_connections, ingest, ingest_key_events, ingest_tenant_events).', labelNames: ['scope'] as const, registers: [this.registry] });
   readonly #relayErrors = new Counter({ name: 'neo_relay_errors_total', help: 'Relay attempts that failed and will be retried.', registers: [this.registry] });
   readonly #centrifugoErrors = new Counter({ name: 'neo_centrifugo_api_errors_total', help: 'Failed Centrifugo server API calls, by method and kind (unreachable, auth, http, malformed, api).', labelNames: ['method', 'kind'] as const, registers: [this.registry] });
   readonly #tokensIssued = new Counter({ name: 'neo_tokens_issued_total', help: 'Centrifugo tokens issued, by kind (connection, subscription).', labelNames: ['kind'] as const, registers: [this.registry] });
@@ -82,15 +83,15 @@ export class ServiceMetrics {
     });
     new Gauge({
       name: 'neo_db_pool_connections',
-      help: 'Postgres pool connections by state (total, idle, waiting = requests queued for a connection). Absent on PGlite.',
-      labelNames: ['state'] as const,
+      help: 'Postgres pool connections by pool (ingest: ingest, projectors, background work; requests: request handlers) and state (total, idle, waiting = queued for a connection). Absent on PGlite.',
+      labelNames: ['pool', 'state'] as const,
       registers: [this.registry],
       collect() {
-        const stats = database()?.poolStats?.();
-        if (!stats) return;
-        this.set({ state: 'total' }, stats.total);
-        this.set({ state: 'idle' }, stats.idle);
-        this.set({ state: 'waiting' }, stats.waiting);
+        for (const stats of database()?.poolStats?.() ?? []) {
+          this.set({ pool: stats.pool, state: 'total' }, stats.total);
+          this.set({ pool: stats.pool, state: 'idle' }, stats.idle);
+          this.set({ pool: stats.pool, state: 'waiting' }, stats.waiting);
+        }
       },
     });
     // Zero series for every event type, so rates exist (and alerts evaluate) before the first event.
@@ -101,6 +102,11 @@ export class ServiceMetrics {
   bindDatabase(database: Database): void {
     this.#database = database;
   }
+
+  /** For the rate-limit plugin's `onRateLimited`. */
+  readonly rateLimited = (scope: string): void => {
+    this.#rateLimited.inc({ scope });
+  };
 
   /** For `CentrifugoClient`'s `onError`. */
   readonly centrifugoError = (method: string, kind: CentrifugoErrorKind): void => {

@@ -1,9 +1,11 @@
 import fp from 'fastify-plugin';
+import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config';
+import { isTenantId } from '@neo/contracts';
 import { AppError } from '../errors';
 
 export interface TokenBucketOptions {
-  /** Requests allowed in one `windowMs` (also the burst size). */
+  /** Requests (cost units) allowed in one `windowMs` (also the burst size). */
   limit: number;
   /** Window over which `limit` refills, milliseconds. */
   windowMs: number;
@@ -19,12 +21,18 @@ interface Bucket {
 }
 
 /**
- * A token bucket per key: `limit` requests as a burst, refilled continuously at `limit / windowMs`.
- * Chosen over a fixed window because a fixed window lets a client send 2 × limit across a window edge.
+ * A token bucket per key: `limit` units as a burst, refilled continuously at `limit / windowMs`, and a
+ * request may cost several units. Chosen over a fixed window because a fixed window lets a client send
+ * 2 × limit across a window edge.
+ *
+ * Written here rather than taken from a library (rate-limiter-flexible, @fastify/rate-limit) because every
+ * request is charged against TWO budgets at once — its identity's and its tenant's, or its key's and
+ * its tenants' — and must take from all or from none, synchronously on the hot path; those libraries keep
+ * one counter per call (asynchronously, with fixed windows and a timer per key).
  *
  * State is in memory, per service instance: with N instances behind a load balancer a key may reach
  * N × limit. That is acceptable for abuse limits (they stop floods, not meter billing) and needs no
- * shared store; a Redis-backed bucket would replace this class if exact global limits were wanted.
+ * shared store.
  */
 export class TokenBucketLimiter {
   readonly #buckets = new Map<string, Bucket>();
@@ -43,25 +51,34 @@ export class TokenBucketLimiter {
     this.#lastSweep = this.#now();
   }
 
-  /** Takes one request for `key`; when the bucket is empty, says how long until one is available. */
-  take(key: string): TakeResult {
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** Takes `cost` units for `key`; when there are not enough, says how long until there are. */
+  take(key: string, cost = 1): TakeResult {
+    return takeAll([{ limiter: this, key, cost }]);
+  }
+
+  /** Number of keys currently tracked (for tests and metrics). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** The bucket of `key`, refilled up to now (created full). */
+  bucket(key: string): Bucket {
     const now = this.#now();
     this.#sweep(now);
     const bucket = this.#buckets.get(key) ?? { tokens: this.#limit, updatedAt: now };
     bucket.tokens = Math.min(this.#limit, bucket.tokens + (now - bucket.updatedAt) * this.#ratePerMs);
     bucket.updatedAt = now;
     this.#buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { allowed: true };
-    }
-    // Retry-After is whole seconds; round up so a client that obeys it is never refused again for it.
-    return { allowed: false, retryAfterSec: Math.max(1, Math.ceil((1 - bucket.tokens) / this.#ratePerMs / 1000)) };
+    return bucket;
   }
 
-  /** Number of keys currently tracked (for tests and metrics). */
-  get size(): number {
-    return this.#buckets.size;
+  /** Whole seconds until `bucket` holds `cost` units (never 0: a client that obeys is never refused again for it). */
+  retryAfterSec(bucket: Bucket, cost: number): number {
+    return Math.max(1, Math.ceil((Math.min(cost, this.#limit) - bucket.tokens) / this.#ratePerMs / 1000));
   }
 
   // Once per window, forget buckets that have refilled completely: they hold no information, and
@@ -75,32 +92,135 @@ export class TokenBucketLimiter {
   }
 }
 
-/** Which limit a request counts against. */
-export type RateLimitScope = 'tokens' | 'ingest';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Counts one request of `key` against the `scope` limit; throws a 429 problem with `Retry-After` when over. */
-    checkRateLimit: (scope: RateLimitScope, key: string) => void;
-  }
+export interface Charge {
+  limiter: TokenBucketLimiter;
+  key: string;
+  cost: number;
+  /** Named in the refusal (`reason`). */
+  scope?: string;
 }
 
 /**
- * Abuse limits: per identity (`sub`) on the token routes, per ingest key on `POST /v1/events`
- * (one request counts once, whatever its batch size). Configured by `RATE_LIMIT_TOKENS_PER_MINUTE`
- * and `RATE_LIMIT_INGEST_PER_SECOND`.
+ * Takes every charge or none: a request refused by its tenant's budget does not spend its identity's.
+ * Refused: the longest wait among the budgets short of units, and which one.
+ */
+export function takeAll(charges: readonly Charge[]): TakeResult & { scope?: string } {
+  const buckets = charges.map((c) => c.limiter.bucket(c.key));
+  let refusal: { retryAfterSec: number; scope?: string } | null = null;
+  charges.forEach((c, i) => {
+    if (buckets[i]!.tokens >= c.cost) return;
+    const retryAfterSec = c.limiter.retryAfterSec(buckets[i]!, c.cost);
+    if (!refusal || retryAfterSec > refusal.retryAfterSec) refusal = { retryAfterSec, scope: c.scope };
+  });
+  if (refusal) return { allowed: false, ...(refusal as { retryAfterSec: number; scope?: string }) };
+  charges.forEach((c, i) => (buckets[i]!.tokens -= c.cost));
+  return { allowed: true };
+}
+
+/** What a route costs against the caller's budgets: a number, or a function of the request (e.g. a search costs more). */
+export type RateCost = number | ((request: FastifyRequest) => number);
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Units this route takes from the caller's identity and tenant budgets. Default 1; 0 = not charged here. */
+    rateCost?: RateCost;
+  }
+  interface FastifyInstance {
+    /** Charges an authenticated request against its identity's and its tenant's budgets; 429 when either is spent. */
+    chargeRequest: (request: FastifyRequest) => void;
+    /** Token routes: per identity, and connection tokens per tenant; 429 when spent. */
+    chargeToken: (request: FastifyRequest, kind: 'connection' | 'subscription') => void;
+    /** `POST /v1/events` requests per key (before the body is read). */
+    chargeIngestRequest: (keyId: string) => void;
+    /** Ingest quotas: the request's events (as sent) against its key's and each of its tenants' events/s budgets. */
+    chargeIngestEvents: (keyId: string, events: ReadonlyArray<{ tenantId?: unknown }>) => void;
+    /** Called with the scope of every refusal (metrics). */
+    onRateLimited: (listener: (scope: string) => void) => void;
+  }
+}
+
+/** Tenant budget key for events and requests that concern no tenant (operators, `admin:*`). */
+const PLATFORM = '(platform)';
+/** One budget for every malformed tenant id (the request will be refused; its ids must not each get a bucket). */
+const INVALID = '(invalid)';
+
+/**
+ * Abuse limits and fair sharing. Every authenticated request takes from its identity's budget and from
+ * its tenant's (shared by all its members), weighted by what the route costs; token routes from their
+ * own; ingest from its key's requests, and its events from the key's and each tenant's events/s. One
+ * tenant flooding is answered 429 with `Retry-After` — cheaply, before any database work — and leaves the
+ * others their share. Configured by the `RATE_LIMIT_*` variables (docs/operations.md).
  */
 export const rateLimitPlugin = fp<{ config: Config; now?: () => number }>(async (app, { config, now }) => {
-  const limiters: Record<RateLimitScope, TokenBucketLimiter> = {
-    tokens: new TokenBucketLimiter({ limit: config.rateLimits.tokensPerMinute, windowMs: 60_000, now }),
-    ingest: new TokenBucketLimiter({ limit: config.rateLimits.ingestPerSecond, windowMs: 1_000, now }),
+  const r = config.rateLimits;
+  const perSecond = (rate: number) => new TokenBucketLimiter({ limit: Math.max(1, Math.round(rate * r.burstSeconds)), windowMs: r.burstSeconds * 1000, now });
+  const limiters = {
+    user: perSecond(r.userPerSecond),
+    tenant: perSecond(r.tenantPerSecond),
+    tokens: new TokenBucketLimiter({ limit: r.tokensPerMinute, windowMs: 60_000, now }),
+    // Every connection refreshes its token once per TTL, so tokens per TTL bound the tenant's connections.
+    tenantConnections: new TokenBucketLimiter({ limit: r.tenantConnections, windowMs: config.centrifugo.connectionTokenTtl * 1000, now }),
+    ingest: new TokenBucketLimiter({ limit: r.ingestPerSecond, windowMs: 1_000, now }),
+    keyEvents: perSecond(r.ingestEventsPerKey),
+    tenantEvents: perSecond(r.ingestEventsPerTenant),
   };
-  app.decorate('checkRateLimit', (scope: RateLimitScope, key: string) => {
-    const result = limiters[scope].take(key);
-    if (result.allowed) return;
-    throw new AppError('ERR_RATE_LIMITED', `too many ${scope === 'tokens' ? 'token requests' : 'ingest requests'}; retry in ${result.retryAfterSec} s`, {
+  const listeners: Array<(scope: string) => void> = [];
+  app.decorate('onRateLimited', (listener: (scope: string) => void) => void listeners.push(listener));
+
+  const refuse = (scope: string, retryAfterSec: number, what: string): never => {
+    listeners.forEach((l) => l(scope));
+    throw new AppError('ERR_RATE_LIMITED', `too many ${what}; retry in ${retryAfterSec} s`, {
       reason: `rate_limit_${scope}`,
-      headers: { 'retry-after': String(result.retryAfterSec) },
+      headers: { 'retry-after': String(retryAfterSec) },
     });
+  };
+  const charge = (charges: Charge[], what: string) => {
+    const result = takeAll(charges);
+    if (!result.allowed) refuse(result.scope ?? 'user', result.retryAfterSec, what);
+  };
+
+  app.decorate('chargeRequest', (request: FastifyRequest) => {
+    const configured = request.routeOptions.config.rateCost ?? 1;
+    const cost = typeof configured === 'function' ? configured(request) : configured;
+    const identity = request.identity;
+    if (cost <= 0 || !identity) return;
+    charge(
+      [
+        { limiter: limiters.user, key: identity.sub, cost, scope: 'user' },
+        { limiter: limiters.tenant, key: identity.tenantId ?? PLATFORM, cost, scope: 'tenant' },
+      ],
+      'requests',
+    );
+  });
+
+  app.decorate('chargeToken', (request: FastifyRequest, kind: 'connection' | 'subscription') => {
+    const identity = request.identity!;
+    const charges: Charge[] = [{ limiter: limiters.tokens, key: identity.sub, cost: 1, scope: 'tokens' }];
+    if (kind === 'connection' && identity.tenantId) charges.push({ limiter: limiters.tenantConnections, key: identity.tenantId, cost: 1, scope: 'tenant_connections' });
+    charge(charges, kind === 'connection' ? 'connection tokens' : 'token requests');
+  });
+
+  app.decorate('chargeIngestRequest', (keyId: string) => {
+    // The key's events budget already spent: refuse before the body is parsed (it would cost more than the answer).
+    const events = limiters.keyEvents.bucket(keyId);
+    if (events.tokens < 1) refuse('ingest_key_events', limiters.keyEvents.retryAfterSec(events, 1), 'events');
+    charge([{ limiter: limiters.ingest, key: keyId, cost: 1, scope: 'ingest' }], 'ingest requests');
+  });
+
+  app.decorate('chargeIngestEvents', (keyId: string, events: ReadonlyArray<{ tenantId?: unknown }>) => {
+    // Counted from the body as sent, before validation: what a refused request asked for costs too, and a
+    // flood past its budget never reaches the (dear) validation of its events.
+    const perTenant = new Map<string, number>();
+    for (const e of events) {
+      const tenant = e.tenantId === undefined ? PLATFORM : isTenantId(e.tenantId) ? e.tenantId : INVALID;
+      perTenant.set(tenant, (perTenant.get(tenant) ?? 0) + 1);
+    }
+    charge(
+      [
+        { limiter: limiters.keyEvents, key: keyId, cost: events.length, scope: 'ingest_key_events' },
+        ...[...perTenant].map(([tenant, n]) => ({ limiter: limiters.tenantEvents, key: tenant, cost: n, scope: 'ingest_tenant_events' })),
+      ],
+      'events',
+    );
   });
 }, { name: 'neo-rate-limit' });

@@ -84,7 +84,8 @@ function decodeCursor(cursor: string): { at: string; id: string } {
 export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Database }> = async (app, { config, database }) => {
   const access = app.access;
   const policyContext = { isTenantSuspended: (t: string) => access.isTenantSuspended(t) };
-  const preHandler = [app.authenticate, app.requireOperator];
+  // In onRequest: a refusal (401, 403, 429) costs no body parsing and no validation.
+  const onRequest = [app.authenticate, app.requireOperator];
   const security = [{ bearer: [] }];
 
   /** A user the service knows (issued a connection token to), or a demo user where the demo login is on. */
@@ -92,7 +93,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
 
   app.put(
     '/v1/admin/users/:userId/permissions',
-    { schema: { tags: ['admin'], summary: 'Replace a user’s permissions; ends the subscriptions they no longer allow', params: userParams, body: permissionsBody, security }, preHandler },
+    { schema: { tags: ['admin'], summary: 'Replace a user’s permissions; ends the subscriptions they no longer allow', params: userParams, body: permissionsBody, security }, onRequest },
     async (request): Promise<PermissionsResponse> => {
       const { userId } = request.params;
       const { permissions } = request.body;
@@ -108,7 +109,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
 
   app.put(
     '/v1/admin/tenants/:tenantId/suspension',
-    { schema: { tags: ['admin'], summary: 'Suspend or restore a tenant; suspension disconnects its users', params: tenantParams, body: suspensionBody, security }, preHandler },
+    { schema: { tags: ['admin'], summary: 'Suspend or restore a tenant; suspension disconnects its users', params: tenantParams, body: suspensionBody, security }, onRequest },
     async (request): Promise<SuspensionResponse> => {
       const { tenantId } = request.params;
       const { suspended } = request.body;
@@ -135,7 +136,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
         body: z.strictObject({}).nullish(),
         security,
       },
-      preHandler,
+      onRequest,
     },
     async (request): Promise<DisconnectResponse> => {
       const { userId } = request.params;
@@ -157,7 +158,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
         body: createIngestKeySchema,
         security,
       },
-      preHandler,
+      onRequest,
     },
     async (request, reply): Promise<CreatedIngestKey> => {
       const created = await access.createIngestKey(actorOf(request), request.body);
@@ -169,13 +170,13 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
 
   app.get(
     '/v1/admin/ingest-keys',
-    { schema: { tags: ['admin'], summary: 'Every ingest key with its scope and last use; never the key', security }, preHandler },
+    { schema: { tags: ['admin'], summary: 'Every ingest key with its scope and last use; never the key', security }, onRequest },
     async (): Promise<{ items: IngestKeyView[] }> => ({ items: await access.listIngestKeys() }),
   );
 
   app.delete(
     '/v1/admin/ingest-keys/:id',
-    { schema: { tags: ['admin'], summary: 'Revoke an ingest key: refused (401) on every instance within ACCESS_SYNC_MS (≤ 5 s)', params: keyParams, security }, preHandler },
+    { schema: { tags: ['admin'], summary: 'Revoke an ingest key: refused (401) on every instance within ACCESS_SYNC_MS (≤ 5 s)', params: keyParams, security }, onRequest },
     async (request, reply) => {
       const revoked = await access.revokeIngestKey(actorOf(request), request.params.id);
       if (!revoked) throw new AppError('ERR_NOT_FOUND', 'no ingest key with this id');
@@ -194,7 +195,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
         querystring: auditQuery,
         security,
       },
-      preHandler,
+      onRequest,
     },
     async (request): Promise<AuditPage> => {
       const q = request.query;

@@ -34,7 +34,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app,
     return { token: signHs256(claims, config.auth.jwtSecret), expiresIn: config.auth.platformTokenTtl, user: publicUserOf(identity, user.email) };
   });
 
-  app.get('/v1/me', { schema: { tags: ['auth'], summary: 'The caller and the channels it may subscribe to' }, preHandler: app.authenticate }, async (request): Promise<MeResponse> => {
+  app.get('/v1/me', { schema: { tags: ['auth'], summary: 'The caller and the channels it may subscribe to' }, onRequest: app.authenticate }, async (request): Promise<MeResponse> => {
     const identity = request.identity!;
     const email = DEMO_USERS.find((u) => u.sub === identity.sub)?.email ?? '';
     return { user: publicUserOf(identity, email), channels: subscribableChannels(identity, { isTenantSuspended: (t) => app.access.isTenantSuspended(t) }) };

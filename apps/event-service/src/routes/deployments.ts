@@ -7,7 +7,8 @@ import { actorOf } from '../plugins/auth';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 import { ETA_SAMPLE_SIZE } from '../domain/deployments';
-import { claimDeploymentRequests, getDeployment, insertDeploymentRequest, listDeployments, recentDurations, type DeploymentRequest, type StreamJoin } from '../store/deployment-store';
+import { claimDeploymentRequests, getDeployment, insertDeploymentRequest, listDeployments, recentDurations, type DeploymentRequest } from '../store/deployment-store';
+import type { StreamJoin } from '../store/stream-join';
 
 const tenantParams = z.strictObject({ tenantId: z.string().min(1).max(100) });
 const deploymentParams = tenantParams.extend({ deploymentId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a deployment id') });
@@ -41,7 +42,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
   app.get(
     '/v1/tenants/:tenantId/deployments',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['deployments'],
         summary: 'The tenant’s deployments, newest first, with the stream position to go live from',
@@ -63,7 +64,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
   app.get(
     '/v1/tenants/:tenantId/deployments/:deploymentId',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['deployments'],
         summary: 'One deployment: state, steps, log tail, ETA and the stream position',
@@ -85,7 +86,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
   app.post(
     '/v1/tenants/:tenantId/deployments',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['deployments'],
         summary: 'Request a deployment (needs deploy:write); 202 with its id',
@@ -112,7 +113,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
   app.post(
     '/v1/deployer/claim',
     {
-      preHandler: app.requireIngestKey,
+      onRequest: app.requireIngestKey,
       schema: {
         tags: ['deployments'],
         summary: 'Stack deployer: claim pending deployment requests of the key’s tenants (ingest key)',

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { IngestResponse } from '@neo/contracts';
+import { MAX_BATCH_EVENTS, type IngestResponse } from '@neo/contracts';
 import { validateIngestBody } from '../pipeline/validate';
 import type { EventSink } from '../pipeline/sink';
 import { assertInScope } from '../auth/ingest-keys';
@@ -9,7 +9,7 @@ export const eventRoutes: FastifyPluginAsync<{ sink: EventSink }> = async (app, 
   app.post(
     '/v1/events',
     {
-      preHandler: app.requireIngestKey,
+      onRequest: app.requireIngestKey,
       schema: {
         tags: ['events'],
         summary: 'Ingest one event or {events: [...]}; 202 once stored',
@@ -20,8 +20,13 @@ export const eventRoutes: FastifyPluginAsync<{ sink: EventSink }> = async (app, 
       },
     },
     async (request, reply): Promise<IngestResponse> => {
+      const body = request.body as { events?: unknown } | null;
+      const batch = typeof body === 'object' && body !== null && 'events' in body;
+      // Quotas first, on the events as sent: past its budget a flood costs no validation.
+      const sent = batch ? (Array.isArray(body.events) ? body.events : []) : [body];
+      // (An oversized batch is the validation's to refuse, with a 400 that says so.)
+      if (sent.length <= MAX_BATCH_EVENTS) app.chargeIngestEvents(request.ingestKey!.id, sent.map((e) => ({ tenantId: (e as { tenantId?: unknown } | null)?.tenantId })));
       const events = validateIngestBody(request.body);
-      const batch = typeof request.body === 'object' && request.body !== null && 'events' in request.body;
       assertInScope(request.ingestKey!, events.map((e) => e.envelope), batch);
       const accepted = await sink.accept(events);
       void reply.status(202);

@@ -35,12 +35,20 @@ function decodeCursor(cursor: string): number {
   return Number(m[1]);
 }
 
+function historyCost(q: { q?: string; afterSeq?: unknown; from?: string; to?: string }): number {
+  if (q.q) return 5;
+  if (q.afterSeq !== undefined || q.from || q.to) return 3;
+  return 2;
+}
+
 /** `GET /v1/history`: a channel's stored events, newest first, searchable, under THE policy. */
 export const historyRoutes: FastifyPluginAsyncZod<{ database: Database; centrifugo: CentrifugoClient }> = async (app, { database, centrifugo }) => {
   app.get(
     '/v1/history',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
+      // What a request costs the caller's budgets: searches and catch-up read more than a page.
+      config: { rateCost: (request) => historyCost(request.query as { q?: string; afterSeq?: unknown; from?: string; to?: string }) },
       schema: {
         tags: ['history'],
         summary: 'Stored events of one channel, newest first; full-text `q`, date range, cursor pages',

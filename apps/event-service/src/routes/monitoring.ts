@@ -19,27 +19,27 @@ const alertQuery = z.strictObject({ state: z.enum(['open', 'all']).default('open
 export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centrifugo: CentrifugoClient }> = async (app, { database, centrifugo }) => {
   const position = (channel: string) => centrifugo.position(channel).catch(() => null);
 
-  app.get('/v1/admin/alerts', { preHandler: app.authenticate, schema: { tags: ['monitoring'], summary: 'Platform alerts, open first, by severity', querystring: alertQuery, security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/admin/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Platform alerts, open first, by severity', querystring: alertQuery, security: [{ bearer: [] }] } }, async (request) => {
     app.authorizeChannel(request, 'read', 'admin:alerts');
     const pos = await position('admin:alerts');
     const { items, join } = await listAlerts(database, PLATFORM_SCOPE, 'admin:alerts', request.query.state === 'open', request.query.limit);
     return { items, ...join, position: pos };
   });
 
-  app.get('/v1/tenants/:tenantId/alerts', { preHandler: app.authenticate, schema: { tags: ['monitoring'], summary: "A tenant's alerts, open first, by severity", params: tenantParams, querystring: alertQuery, security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/tenants/:tenantId/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: "A tenant's alerts, open first, by severity", params: tenantParams, querystring: alertQuery, security: [{ bearer: [] }] } }, async (request) => {
     const channel = app.authorizeChannel(request, 'read', `alerts:${request.params.tenantId}`);
     const pos = await position(channel.name);
     const { items, join } = await listAlerts(database, request.params.tenantId, channel.name, request.query.state === 'open', request.query.limit);
     return { items, ...join, position: pos };
   });
 
-  app.get('/v1/tenants/:tenantId/metrics/instances', { preHandler: app.authenticate, schema: { tags: ['monitoring'], summary: "Latest figures of each of a tenant's instances", params: tenantParams, security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/tenants/:tenantId/metrics/instances', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: "Latest figures of each of a tenant's instances", params: tenantParams, security: [{ bearer: [] }] } }, async (request) => {
     app.authorizeChannel(request, 'read', `metrics:${request.params.tenantId}`);
     const [instances, running] = await Promise.all([listInstanceMetrics(database, request.params.tenantId), countByStatus(database, ['completed'])]);
     return { instances, activeInstances: running.get(request.params.tenantId) ?? 0 };
   });
 
-  app.get('/v1/admin/tenants/overview', { preHandler: app.authenticate, schema: { tags: ['monitoring'], summary: 'Operators: every tenant with online users, active deployments and open alerts', security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/admin/tenants/overview', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Operators: every tenant with online users, active deployments and open alerts', security: [{ bearer: [] }] } }, async (request) => {
     if (!isOperator(request.identity!)) throw new AppError('ERR_FORBIDDEN', 'this route is for platform operators', { reason: 'admin_only' });
     const [active, open, seen] = await Promise.all([countByStatus(database, ['starting', 'in_progress']), countOpenAlerts(database), knownTenants(database)]);
     const names = new Map<string, string>(DEMO_TENANTS.map((t) => [t.id, t.name]));

@@ -30,7 +30,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
   app.get(
     '/v1/tenants/:tenantId/notifications',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['notifications'],
         summary: 'Billing notifications, newest first, with the caller’s read state, exact unread count and stream position',
@@ -58,7 +58,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
   app.get(
     '/v1/tenants/:tenantId/notifications/:id',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['notifications'],
         summary: 'One notification (id = the billing event’s id); 404 for events that raised none (usage samples below a new threshold)',
@@ -78,7 +78,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
   app.post(
     '/v1/tenants/:tenantId/notifications/:id/read',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['notifications'], summary: 'Mark one notification read for the caller', params: notificationParams, security: [{ bearer: [] }] },
     },
     async (request): Promise<{ id: string; read: true; unreadCount: number }> => {
@@ -94,7 +94,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
   app.post(
     '/v1/tenants/:tenantId/notifications/read-all',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['notifications'], summary: 'Mark every notification received so far read for the caller', params: tenantParams, security: [{ bearer: [] }] },
     },
     async (request): Promise<{ unreadCount: number }> => {

@@ -19,7 +19,8 @@ const statusBody = z.strictObject({
 export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }> = async (app, { presence }) => {
   app.get(
     '/v1/tenants/:tenantId/presence',
-    { preHandler: app.authenticate, schema: { tags: ['presence'], summary: 'Who of the tenant is online, their status, page and last seen', params, security: [{ bearer: [] }] } },
+    // Costs 2: a Centrifugo presence call and a database read.
+    { onRequest: app.authenticate, config: { rateCost: 2 }, schema: { tags: ['presence'], summary: 'Who of the tenant is online, their status, page and last seen', params, security: [{ bearer: [] }] } },
     async (request): Promise<{ members: PresenceMember[]; position: StreamPosition | null }> => {
       const channel = app.authorizeChannel(request, 'read', `presence:${request.params.tenantId}`);
       return presence.members(channel.kind === 'tenant' ? channel.tenantId : request.params.tenantId);
@@ -28,7 +29,7 @@ export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }
 
   app.put(
     '/v1/tenants/:tenantId/presence/me',
-    { preHandler: app.authenticate, schema: { tags: ['presence'], summary: "Set the caller's own status (online, away, busy) and current page", params, body: statusBody, security: [{ bearer: [] }] } },
+    { onRequest: app.authenticate, schema: { tags: ['presence'], summary: "Set the caller's own status (online, away, busy) and current page", params, body: statusBody, security: [{ bearer: [] }] } },
     async (request) => {
       app.authorizeChannel(request, 'write', `presence:${request.params.tenantId}`);
       const identity = request.identity!;

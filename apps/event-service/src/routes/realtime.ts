@@ -14,11 +14,13 @@ import { signHs256, nowSeconds } from '../auth/jwt';
  */
 export const realtimeRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {
   const { tokenSecret, connectionTokenTtl, subscriptionTokenTtl } = config.centrifugo;
-  const limitPerIdentity = async (request: FastifyRequest) => app.checkRateLimit('tokens', request.identity!.sub);
+  const chargeConnection = async (request: FastifyRequest) => app.chargeToken(request, 'connection');
+  const chargeSubscription = async (request: FastifyRequest) => app.chargeToken(request, 'subscription');
 
   app.post(
     '/v1/realtime/connection-token',
-    { schema: { tags: ['realtime'], summary: 'Centrifugo connection token for the caller', security: [{ bearer: [] }] }, preHandler: [app.authenticate, limitPerIdentity] },
+    // Token routes have budgets of their own (per identity, and connection tokens per tenant), not the requests'.
+    { config: { rateCost: 0 }, schema: { tags: ['realtime'], summary: 'Centrifugo connection token for the caller', security: [{ bearer: [] }] }, onRequest: [app.authenticate, chargeConnection] },
     async (request): Promise<TokenResponse> => {
       const identity = request.identity!;
       if (identity.tenantId && app.access.isTenantSuspended(identity.tenantId)) {
@@ -35,8 +37,9 @@ export const realtimeRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (
   app.post(
     '/v1/realtime/subscription-token',
     {
+      config: { rateCost: 0 },
       schema: { tags: ['realtime'], summary: 'Centrifugo subscription token for one channel, after the policy check', body: z.strictObject({ channel: z.string().max(256) }), security: [{ bearer: [] }] },
-      preHandler: [app.authenticate, limitPerIdentity],
+      onRequest: [app.authenticate, chargeSubscription],
     },
     async (request): Promise<TokenResponse> => {
       const channel = app.authorizeChannel(request, 'subscribe', request.body.channel);

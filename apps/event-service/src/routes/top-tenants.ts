@@ -25,7 +25,7 @@ export const topTenantsRoutes: FastifyPluginAsyncZod<{ database: Database }> = a
     '/v1/admin/top-tenants',
     {
       schema: { tags: ['admin'], summary: `Top tenants by event rate over the last ${TOP_TENANTS_WINDOW_SECONDS / 60} minutes (operators)`, querystring: query, security: [{ bearer: [] }] },
-      preHandler: [app.authenticate, app.requireOperator],
+      onRequest: [app.authenticate, app.requireOperator],
     },
     async (request): Promise<TopTenantsResponse> => {
       const rows = await database.rows<{ tenant_id: string; events: number | string }>(sql`

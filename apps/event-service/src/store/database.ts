@@ -24,25 +24,52 @@ export interface Database {
   listen(channel: string, onNotify: () => void): Promise<void>;
   /** Checks that the database answers. */
   ping(): Promise<void>;
-  /** Connections of the Postgres pool (metrics); absent on PGlite, which has one in-process connection. */
-  poolStats?: () => { total: number; idle: number; waiting: number };
+  /** Connections of each Postgres pool (metrics); absent on PGlite, which has one in-process connection. */
+  poolStats?: () => Array<{ pool: PoolName; total: number; idle: number; waiting: number }>;
+  /**
+   * The same database for request handlers: on Postgres a pool of its own whose statements are cancelled
+   * after `statementTimeoutMs`, so a flood of reads can neither take the connections ingest and the relay
+   * need nor hold one for long. On PGlite (one connection) the database itself.
+   */
+  forRequests(): Database;
+  /**
+   * A connection of the relay's own, outside every pool, so that readers and ingest can never make it
+   * wait for a connection (and session locks stay with it). On PGlite the one connection.
+   */
+  openSession(): Promise<Session>;
   close(): Promise<void>;
 }
+
+/** One dedicated connection; `db` speaks through it only. */
+export interface Session {
+  db: Db;
+  /** Whether the connection broke (the session must be replaced). */
+  readonly broken: boolean;
+  end(): Promise<void>;
+}
+
+export type PoolName = 'ingest' | 'requests';
 
 export interface OpenOptions {
   /** `postgres://…`; absent means PGlite in `dataDir`. */
   url?: string;
   /** PGlite data folder; `memory://` for an in-memory database. */
   dataDir: string;
-  /** Pool size for Postgres. Default 10. */
-  poolSize?: number;
+  /** Connections for ingest, projectors and background work (Postgres). Default 6. */
+  ingestPoolSize?: number;
+  /** Connections for request handlers (Postgres). Default 6. */
+  requestPoolSize?: number;
+  /** Longest a request handler's statement may run before Postgres cancels it, ms. Default 5000. */
+  statementTimeoutMs?: number;
 }
 
 const MIGRATION_LOCK = 7_420_001;
 
 /** Opens PGlite or Postgres behind the same drizzle handle, and migrates. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  const database = options.url ? await openPostgres(options.url, options.poolSize ?? 10) : await openPglite(options.dataDir);
+  const database = options.url
+    ? await openPostgres(options.url, { ingest: options.ingestPoolSize ?? 6, requests: options.requestPoolSize ?? 6, statementTimeoutMs: options.statementTimeoutMs ?? 5_000 })
+    : await openPglite(options.dataDir);
   await migrate(database);
   return database;
 }
@@ -58,17 +85,20 @@ async function openPglite(dataDir: string): Promise<Database> {
     throw err;
   });
   const db = drizzle({ client, schema }) as unknown as Db;
-  return {
+  const database: Database = {
     db,
     kind: 'pglite',
     rows: async <T>(query: ReturnType<typeof sql>) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
     listen: async () => {},
     ping: async () => void (await client.query('select 1')),
+    forRequests: () => database,
+    openSession: async () => ({ db, broken: false, end: async () => {} }),
     close: async () => {
       await client.close();
       unlock();
     },
   };
+  return database;
 }
 
 /**
@@ -103,25 +133,32 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, sizes: { ingest: number; requests: number; statementTimeoutMs: number }): Promise<Database> {
   const pg = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
-  const Pool = pg.default.Pool;
-  const pool = new Pool({
-    connectionString: url,
-    max: poolSize,
-    // Fail fast when the database is unreachable: ingest answers 503 instead of hanging.
-    connectionTimeoutMillis: 2_000,
-    query_timeout: 10_000,
-    idleTimeoutMillis: 30_000,
-    keepAlive: true,
-  });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', () => {});
-  // A checked-out client whose socket dies emits 'error' too; the query in flight already fails with it.
-  pool.on('connect', (client) => client.on('error', () => {}));
-  const db = drizzle({ client: pool, schema }) as unknown as Db;
+  const newPool = (max: number, extra: Record<string, unknown> = {}) => {
+    const pool = new pg.default.Pool({
+      connectionString: url,
+      max,
+      // Fail fast when the database is unreachable: ingest answers 503 instead of hanging.
+      connectionTimeoutMillis: 2_000,
+      query_timeout: 10_000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      ...extra,
+    });
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    // A checked-out client whose socket dies emits 'error' too; the query in flight already fails with it.
+    pool.on('connect', (client) => client.on('error', () => {}));
+    return pool;
+  };
+  const pools = { ingest: newPool(sizes.ingest), requests: newPool(sizes.requests, { statement_timeout: sizes.statementTimeoutMs }) };
+  const rowsOn = (db: Db) => async <T>(query: ReturnType<typeof sql>) => ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+  const db = drizzle({ client: pools.ingest, schema }) as unknown as Db;
+  const requestsDb = drizzle({ client: pools.requests, schema }) as unknown as Db;
   const listeners: Array<{ release: () => void }> = [];
+  const sessions = new Set<Session>();
   let closed = false;
   const listen = async (channel: string, onNotify: () => void) => {
     // A dedicated connection for LISTEN, re-established with backoff if Postgres goes away.
@@ -148,20 +185,46 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     };
     await connect();
   };
-  return {
+  const openSession = async (): Promise<Session> => {
+    if (closed) throw new Error('Cannot use a pool after calling end on the pool');
+    const client = new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 2_000, query_timeout: 10_000, keepAlive: true });
+    let broken = false;
+    client.on('error', () => (broken = true));
+    client.on('end', () => (broken = true));
+    await client.connect();
+    const session: Session = {
+      db: drizzle({ client, schema }) as unknown as Db,
+      get broken() {
+        return broken;
+      },
+      end: async () => {
+        sessions.delete(session);
+        broken = true;
+        await client.end().catch(() => {});
+      },
+    };
+    sessions.add(session);
+    return session;
+  };
+  const database: Database = {
     db,
     kind: 'postgres',
-    rows: async <T>(query: ReturnType<typeof sql>) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
+    rows: rowsOn(db),
     listen,
-    ping: async () => void (await pool.query('select 1')),
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    ping: async () => void (await pools.ingest.query('select 1')),
+    poolStats: () => (Object.entries(pools) as Array<[PoolName, InstanceType<typeof pg.default.Pool>]>).map(([pool, p]) => ({ pool, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount })),
+    forRequests: () => requests,
+    openSession,
     close: async () => {
       closed = true;
       listeners.forEach((l) => l.release());
+      await Promise.all([...sessions].map((s) => s.end()));
       // A client lost mid-transaction may never be handed back; do not let it hold shutdown hostage.
-      await Promise.race([pool.end(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      await Promise.race([Promise.all([pools.ingest.end(), pools.requests.end()]), new Promise((r) => setTimeout(r, 2_000).unref())]);
     },
   };
+  const requests: Database = { ...database, db: requestsDb, rows: rowsOn(requestsDb), ping: async () => void (await pools.requests.query('select 1')), forRequests: () => requests, close: async () => {} };
+  return database;
 }
 
 async function migrate(database: Database): Promise<void> {
@@ -186,6 +249,14 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err as { code?: string; message?: string; cause?: unknown } | null, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
     if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300'].includes(e.code)) return true;
     if (/timeout exceeded when trying to connect|Connection terminated|Query read timeout|connect ECONNREFUSED|Client has encountered a connection error|Cannot use a pool after calling end/i.test(e.message ?? '')) return true;
+  }
+  return false;
+}
+
+/** A request's statement ran past the request pool's `statement_timeout` (Postgres cancelled it). */
+export function isStatementTimeout(err: unknown): boolean {
+  for (let e = err as { code?: string; cause?: unknown } | null, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === '57014') return true;
   }
   return false;
 }

@@ -4,6 +4,7 @@ import type { Database } from './database';
 import type { Tx } from '../pipeline/projector';
 import { rowsOf } from './event-store';
 import { appendAudit } from './audit-store';
+import { joinColumns, joinOf, type StreamJoin } from './stream-join';
 
 interface DeploymentRow {
   tenant_id: string;
@@ -71,24 +72,6 @@ export async function updateDeployment(tx: Tx, s: DeploymentState): Promise<void
       log_count = ${s.logCount}, error = ${s.error}, instance_url = ${s.instanceUrl}, finished_at = ${s.finishedAt}::timestamptz,
       updated_at = ${s.updatedAt}::timestamptz, version = ${s.version}
     where tenant_id = ${s.tenantId} and id = ${s.id}`);
-}
-
-/**
- * What a reader needs to join the live stream exactly: the channel's last relayed sequence and the ids
- * of events already projected but not yet relayed (they will arrive with a higher `seq` and must be
- * skipped). Read in the SAME statement as the state, so both come from one snapshot.
- */
-export interface StreamJoin {
-  streamSeq: number;
-  pendingEventIds: string[];
-}
-
-export const joinColumns = (channel: string) => sql`
-  (select coalesce(max(last_seq), 0) from channel_streams where channel = ${channel}) as stream_seq,
-  (select coalesce(json_agg(event_id::text), '[]'::json) from outbox where channel = ${channel}) as pending`;
-
-export function joinOf(r: { stream_seq: number | string; pending: unknown }): StreamJoin {
-  return { streamSeq: Number(r.stream_seq), pendingEventIds: json<string[]>(r.pending) };
 }
 
 /** A tenant's deployments, newest first, with the stream join. */

@@ -97,23 +97,20 @@ export async function queryHistory(database: Database, query: HistoryQuery): Pro
   return rows.map(toStoredEvent);
 }
 
-/** Number advisory-locked by the relay while it publishes; readers of the stream take it shared. */
+/** Session advisory lock of the active relay (one per database). */
 export const RELAY_LOCK = 7_420_002;
 
 /**
  * Events of a channel after stream position `afterSeq`, oldest first: what a client that saw `afterSeq`
- * missed. Waits for a relay batch in flight to commit, so that every event already published to
- * Centrifugo is visible here (no gap between "published" and "stored with its seq").
+ * missed. No lock: the relay commits an event's `seq` before publishing it, so every event a subscriber
+ * can have seen live is already visible here.
  */
 export async function eventsAfterSeq(database: Database, channel: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
-  return database.db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock_shared(${RELAY_LOCK})`);
-    const rows = rowsOf<EventRow>(await tx.execute(sql`
-      select pos, id, type, tenant_id, data, ts, seq from events
-      where channel = ${channel} and seq > ${afterSeq}
-      order by seq asc limit ${limit}`));
-    return rows.map(toStoredEvent);
-  });
+  const rows = await database.rows<EventRow>(sql`
+    select pos, id, type, tenant_id, data, ts, seq from events
+    where channel = ${channel} and seq > ${afterSeq}
+    order by seq asc limit ${limit}`);
+  return rows.map(toStoredEvent);
 }
 
 /** Deletes events older than `olderThan` (retention); returns how many. Events not yet relayed stay. */

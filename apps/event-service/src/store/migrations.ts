@@ -248,4 +248,12 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
     `,
   },
+  {
+    // Read routes look up a channel's pending events (the stream join); without this each read scanned
+    // the whole outbox, so a backlog made every tenant's reads slow.
+    id: '0120_outbox_channel',
+    sql: `
+      CREATE INDEX outbox_channel_pos_idx ON outbox (channel, pos);
+    `,
+  },
 ];

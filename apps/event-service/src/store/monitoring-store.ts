@@ -4,7 +4,7 @@ import type { Tx } from '../pipeline/projector';
 import type { Database } from './database';
 import { rowsOf } from './event-store';
 import type { RuleState } from '../monitoring/alert-rules';
-import { joinColumns, joinOf, type StreamJoin } from './deployment-store';
+import { joinColumns, joinOf, type StreamJoin } from './stream-join';
 
 /** The scope of an alert: a tenant id, or '' for the platform (admin:alerts). */
 export const PLATFORM_SCOPE = '';

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from './database';
 import type { Tx } from '../pipeline/projector';
 import { rowsOf } from './event-store';
-import type { StreamJoin } from './deployment-store';
+import { joinColumns, joinOf, type StreamJoin } from './stream-join';
 import type { BillingEventType, NotificationDraft } from '../domain/billing';
 
 export interface Notification extends Omit<NotificationDraft, 'tenantId'> {
@@ -96,8 +96,7 @@ export async function queryNotifications(database: Database, q: NotificationQuer
          select n.*, ${isRead(q.userId, q.tenantId)} as read from notifications n
          where ${sql.join(where, sql` and `)} order by n.nseq desc limit ${q.limit + 1}) p) as items,
       (select count(*) from notifications n where n.tenant_id = ${q.tenantId} and not ${isRead(q.userId, q.tenantId)}) as unread,
-      (select coalesce(max(last_seq), 0) from channel_streams where channel = ${q.channel}) as stream_seq,
-      (select coalesce(json_agg(event_id::text), '[]'::json) from outbox where channel = ${q.channel}) as pending`);
+      ${joinColumns(q.channel)}`);
   const r = rows[0]!;
   const all = json<NotificationRow[]>(r.items);
   const page = all.slice(0, q.limit);
@@ -105,7 +104,7 @@ export async function queryNotifications(database: Database, q: NotificationQuer
     items: page.map(toNotification),
     nextBefore: all.length > q.limit ? Number(page[page.length - 1]!.nseq) : null,
     unreadCount: Number(r.unread),
-    join: { streamSeq: Number(r.stream_seq), pendingEventIds: json<string[]>(r.pending) },
+    join: joinOf(r),
   };
 }
 

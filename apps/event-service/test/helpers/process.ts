@@ -37,6 +37,8 @@ export async function startServiceProcess(centrifugo: TestCentrifugo, env: Recor
     CENTRIFUGO_URL: centrifugo.url,
     CENTRIFUGO_API_KEY: centrifugo.apiKey,
     CENTRIFUGO_TOKEN_SECRET: centrifugo.tokenSecret,
+    RATE_LIMIT_USER_PER_SECOND: '1000',
+    RATE_LIMIT_TENANT_PER_SECOND: '1000',
     ...env,
   };
   let svc: ReturnType<typeof spawnService> | null = null;

@@ -11,7 +11,9 @@ const SECRET = 'unit-test-secret-0123456789abcdef0123456789';
 const ISSUER = 'https://id.neo.test';
 const AUDIENCE = 'neo-realtime';
 const now = () => Math.floor(Date.now() / 1000);
+// A jti per token: verified tokens are remembered, and a test that verifies twice means two tokens.
 const claims = (extra: JWTPayload = {}): JWTPayload => ({
+  jti: crypto.randomUUID(),
   sub: 'u-1',
   name: 'Ana',
   tenantId: 'acme',
@@ -231,6 +233,17 @@ describe('PlatformTokenVerifier', () => {
       const verifier = new PlatformTokenVerifier({ jwksUrl: 'http://127.0.0.1:9/jwks', issuer: ISSUER, audience: AUDIENCE });
       expect(await refusal(verifier, await signed('RS256', 'rsa-1', rsa.privateKey, claims()))).toBe('ERR_AUTH_KEYS_UNAVAILABLE');
     });
+  });
+
+  it('remembers a verified token until its expiry, never a refused one', async () => {
+    const token = await hs(claims({ exp: now() + 300 }));
+    const first = await hsVerifier.verify(token);
+    expect(await hsVerifier.verify(token)).toBe(first); // the same object: not verified again
+    const expiredSoon = await hs(claims({ exp: now() - 1 })); // within the 5 s tolerance: accepted, not remembered
+    expect((await hsVerifier.verify(expiredSoon)).identity.sub).toBe('u-1');
+    const bad = (await hs(claims())).slice(0, -2) + 'xx';
+    expect(await refusal(hsVerifier, bad)).toBe('ERR_AUTH_TOKEN_INVALID');
+    expect(await refusal(hsVerifier, bad)).toBe('ERR_AUTH_TOKEN_INVALID');
   });
 
   it('refuses to be built without a secret or a JWKS URL', () => {
