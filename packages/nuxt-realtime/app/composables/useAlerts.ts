@@ -62,7 +62,7 @@ export function useAlerts(scope: MaybeRefOrGetter<AlertScope | null>) {
 
   const live = useLiveStream(() => target.value?.channel ?? '', (event) => {
     items.value = applyAlertEvent(items.value, event);
-  });
+  }, { reload: () => void load() });
 
   async function load(): Promise<void> {
     const current = target.value;
@@ -70,10 +70,10 @@ export function useAlerts(scope: MaybeRefOrGetter<AlertScope | null>) {
     status.value = 'loading';
     error.value = null;
     try {
-      const answer = await apiFetch<{ items: AlertView[]; streamSeq: number; pendingEventIds?: string[] }>(current.path);
+      const answer = await apiFetch<{ items: AlertView[]; streamSeq: number; pendingEventIds?: string[]; pendingOverflow?: boolean }>(current.path);
       items.value = sortAlerts([...answer.items]);
       status.value = 'ready';
-      live.anchor({ streamSeq: answer.streamSeq ?? 0, pendingEventIds: answer.pendingEventIds ?? [] });
+      live.anchor({ streamSeq: answer.streamSeq ?? 0, pendingEventIds: answer.pendingEventIds ?? [], pendingOverflow: answer.pendingOverflow });
     } catch (err) {
       error.value = err instanceof ApiError ? err.problem.detail : t('error.network');
       status.value = 'error';

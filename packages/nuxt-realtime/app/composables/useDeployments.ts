@@ -52,7 +52,7 @@ export function useDeployments(deploymentId?: MaybeRefOrGetter<string>) {
     if (index >= 0) items.value.splice(index, 1, next);
     else items.value.unshift(next);
     requested.value = false;
-  });
+  }, { reload: () => void load() });
 
   async function load(): Promise<void> {
     if (!tenantId.value) return;

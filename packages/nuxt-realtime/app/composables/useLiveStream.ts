@@ -10,7 +10,14 @@ import type { HistoryAnchor } from '../utils/live-anchor';
  * applied once, in `seq` order; a hole in the sequence (or a resubscribe Centrifugo could not recover)
  * is filled from `GET /v1/history?afterSeq=` before going on.
  */
-export function useLiveStream(channel: MaybeRefOrGetter<string>, onEvent: (event: AnyEventEnvelope) => void) {
+export interface LiveStreamOptions {
+  /** Loads the state again (and anchors again); called a little later when an anchor could not be exact. */
+  reload?: () => void;
+  /** How long to wait before that reload, ms. Default 2000. */
+  reloadDelayMs?: number;
+}
+
+export function useLiveStream(channel: MaybeRefOrGetter<string>, onEvent: (event: AnyEventEnvelope) => void, options: LiveStreamOptions = {}) {
   const { apiFetch } = useAuth();
   let lastSeq: number | null = null;
   let skip = new Set<string>();
@@ -75,11 +82,21 @@ export function useLiveStream(channel: MaybeRefOrGetter<string>, onEvent: (event
   });
 
   /** Sets the position of freshly loaded state; live events before it are dropped, after it applied. */
+  let reloadTimer: ReturnType<typeof setTimeout> | null = null;
   function anchor(at: HistoryAnchor): void {
     lastSeq = at.streamSeq;
     skip = new Set(at.pendingEventIds);
     void catchUp();
+    // Too many events were pending to list them all: some live events may repeat what the state holds.
+    // Once the relay has caught up, loading again gives an exact join.
+    if (at.pendingOverflow && options.reload && !reloadTimer) {
+      reloadTimer = setTimeout(() => {
+        reloadTimer = null;
+        options.reload?.();
+      }, options.reloadDelayMs ?? 2000);
+    }
   }
+  if (getCurrentScope()) onScopeDispose(() => reloadTimer && clearTimeout(reloadTimer));
 
   return { state, isSubscribed, anchor };
 }

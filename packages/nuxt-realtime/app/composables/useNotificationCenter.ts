@@ -151,7 +151,7 @@ export function useNotificationFeed() {
       const text = describe(n);
       toast.add({ title: text.title, description: text.body, icon: text.icon, color: text.color });
     });
-  });
+  }, { reload: () => void reload() });
   async function reload(): Promise<void> {
     const anchor = await center.load();
     if (anchor) live.anchor(anchor);

@@ -6,6 +6,8 @@ export interface HistoryAnchor {
   streamSeq: number;
   /** Events in the state not yet relayed; they arrive later with a higher `seq` and are skipped. */
   pendingEventIds: string[];
+  /** The service capped `pendingEventIds` (the relay is far behind): the join is not exact, load again later. */
+  pendingOverflow?: boolean;
   /** Centrifugo's position, read before the state (for clients that subscribe with `since`). */
   position?: StreamPosition | null;
 }
