@@ -40,8 +40,21 @@ export function reportRows(latest: LatestResults, details: Details): Row[] {
     rows.push({ figure: 'B5 /deployments JS (gzip)', value: fmt(latest.b5.js_gz_kb, ' KB'), target: '', baseline: `${fmt(details.b5?.js_raw_kb, ' KB')} raw`, ok: null });
     rows.push({ figure: 'B5 ingest → DOM median', value: fmt(latest.b5.ingest_to_dom_ms, ' ms'), target: '≤ 50 ms', baseline: `202 after ${fmt(details.b5?.ingest_ack_median_ms, ' ms')}`, ok: latest.b5.ingest_to_dom_ms <= 50 });
   }
+  if (latest.b6) {
+    const b6 = latest.b6;
+    const bound = Math.min(100, Math.max(2 * b6.quiet_p99_ms, b6.quiet_p99_ms + 20));
+    rows.push({ figure: 'B6 victim p99 quiet (Postgres)', value: fmt(b6.quiet_p99_ms, ' ms'), target: '', baseline: '', ok: null });
+    rows.push({ figure: 'B6 victim p99 under read flood', value: fmt(b6.read_flood_p99_ms, ' ms'), target: `≤ ${fmt(round1(bound), ' ms')}`, baseline: `quiet ${fmt(b6.quiet_p99_ms, ' ms')}`, ok: b6.read_flood_p99_ms <= bound });
+    rows.push({ figure: 'B6 victim p99 under ingest flood', value: fmt(b6.ingest_flood_p99_ms, ' ms'), target: `≤ ${fmt(round1(bound), ' ms')}`, baseline: `quiet ${fmt(b6.quiet_p99_ms, ' ms')}`, ok: b6.ingest_flood_p99_ms <= bound });
+    rows.push({ figure: 'B6 flood answered 429', value: fmt(Math.round(b6.flood_429_ratio * 1000) / 10, ' %'), target: '', baseline: '', ok: null });
+    for (const p of details.b6?.filter((x) => x.database === 'pglite') ?? []) {
+      rows.push({ figure: `B6 PGlite victim p99 ${p.phase.replace('_', ' ')}`, value: fmt(p.victim_p99_ms, ' ms'), target: '', baseline: `p50 ${fmt(p.victim_p50_ms, ' ms')}`, ok: null });
+    }
+  }
   return rows;
 }
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
 
 export function printReport(latest: LatestResults, details: Details): void {
   const rows = reportRows(latest, details);

@@ -39,6 +39,19 @@ export function postJson<T = unknown>(url: string, body: unknown, headers: Recor
   });
 }
 
+/** GETs `url` and resolves with the status only (the body is read and dropped): for floods and probes. */
+export function getStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'GET', agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Throws unless the status is the expected one; the message carries the answer. */
 export function expectStatus<T>(res: JsonResponse<T>, status: number, what: string): T {
   if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
