@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { TokenResponse } from '@neo/contracts';
+import { subscriptionTokenBodySchema, type TokenResponse } from '@neo/contracts';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import { signHs256, nowSeconds } from '../auth/jwt';
@@ -35,7 +34,7 @@ export const realtimeRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (
   app.post(
     '/v1/realtime/subscription-token',
     {
-      schema: { tags: ['realtime'], summary: 'Centrifugo subscription token for one channel, after the policy check', body: z.strictObject({ channel: z.string().max(256) }), security: [{ bearer: [] }] },
+      schema: { tags: ['realtime'], summary: 'Centrifugo subscription token for one channel, after the policy check', body: subscriptionTokenBodySchema, security: [{ bearer: [] }] },
       preHandler: [app.authenticate, limitPerIdentity],
     },
     async (request): Promise<TokenResponse> => {
