@@ -55,7 +55,7 @@ describe.each(DATABASE_KINDS)('scoped ingest keys (%s)', (kind) => {
   let acmeBilling: CreatedIngestKey;
 
   const url = (p: string, to: TestService = service) => `${to.url}${p}`;
-  const createKey = (body: unknown, bearer = admin) => call('POST', url('/v1/admin/ingest-keys'), bearer, body);
+  const createKey = (body: unknown, bearer: string | null = admin) => call('POST', url('/v1/admin/ingest-keys'), bearer, body);
   const ingest = (key: string, body: unknown, to: TestService = service) => call('POST', url('/v1/events', to), key, body);
   const history = async (channel: string) => (await call('GET', url(`/v1/history?channel=${channel}`), admin)).body.items as unknown[];
 
