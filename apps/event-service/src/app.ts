@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config';
-import { registerErrorHandling } from './plugins/errors';
+import { answerClientError, answerError, registerErrorHandling } from './plugins/errors';
 import { authPlugin } from './plugins/auth';
 import { rateLimitPlugin } from './plugins/rate-limit';
 import { healthRoutes } from './routes/health';
@@ -61,7 +61,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
-    routerOptions: { ignoreTrailingSlash: true },
+    // Longer than any parameter the contract accepts, even percent-encoded, so that a long one reaches
+    // the route's schema (a 400 naming it) instead of the router's own 414 outside the catalogue.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
+    // What the router refuses before any route runs (a malformed percent-escape) gets a problem document too.
+    frameworkErrors: answerError,
+    // …and so does what Node's HTTP parser refuses before there is a request (oversized headers).
+    clientErrorHandler: answerClientError,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -82,6 +88,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type'],
     maxAge: 600,
+    // A bare OPTIONS (no Origin or Access-Control-Request-Method) gets the preflight answer too, instead
+    // of the plugin's own text/plain 400 outside the problem-document contract.
+    strictPreflight: false,
   });
   await app.register(swagger, {
     openapi: {

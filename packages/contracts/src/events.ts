@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { TENANT_ID_REGEX_SOURCE } from './tenant';
 import type { TenantTopic, AdminTopic } from './channels';
+import { calendarDate, capturedText, isoInstant, isStorableText, jsonByteLength, MAX_EVENT_DATA_BYTES, storableString, storableText, UNSTORABLE_TEXT_MESSAGE } from './fields';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const logLines = z.array(z.string().max(4000)).max(200);
+const text = storableText;
+const logLines = z.array(capturedText(4000)).max(200);
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as MXN');
 const money = z.number().finite().nonnegative().max(1e12);
 const percent = z.number().finite().min(0).max(100);
@@ -50,7 +51,7 @@ export const eventRegistry = {
     topic: 'deployments',
     data: z.strictObject({
       deploymentId,
-      instanceUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+      instanceUrl: z.url({ protocol: /^https?$/ }).max(500).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).optional(),
       logs: logLines.optional(),
     }),
   },
@@ -70,7 +71,7 @@ export const eventRegistry = {
       amount: money,
       currency,
       status: z.enum(['pending', 'paid', 'overdue', 'cancelled']).default('pending'),
-      dueDate: z.iso.date().optional(),
+      dueDate: calendarDate().optional(),
       message: text(500).optional(),
     }),
   },
@@ -150,8 +151,8 @@ export const eventRegistry = {
       userId: text(200),
       userName: text(200),
       status: z.enum(PRESENCE_STATUSES),
-      currentPage: z.string().max(200).optional(),
-      lastSeen: z.iso.datetime({ offset: true }),
+      currentPage: storableString().max(200).optional(),
+      lastSeen: isoInstant(),
     }),
   },
 } as const satisfies Record<string, { topic: TenantTopic | AdminTopic; data: z.ZodType }>;
@@ -192,7 +193,8 @@ export const ingestEventSchema = z
     type: z.string().min(1).max(64),
     tenantId: tenantIdSchema.optional(),
     data: z.unknown(),
-    timestamp: z.iso.datetime({ offset: true }).optional(),
+    /** Normalised to UTC milliseconds (`toISOString`). */
+    timestamp: isoInstant().optional(),
   })
   .superRefine((event, ctx) => {
     if (!isEventType(event.type)) {
@@ -205,7 +207,10 @@ export const ingestEventSchema = z
     const parsed = eventRegistry[event.type].data.safeParse(event.data);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['data', ...issue.path] } as never);
+      return;
     }
+    const bytes = jsonByteLength(parsed.data);
+    if (bytes > MAX_EVENT_DATA_BYTES) ctx.addIssue({ code: 'custom', path: ['data'], message: `${bytes} bytes as JSON; at most ${MAX_EVENT_DATA_BYTES}` });
   });
 
 /** Most events one request may carry. */

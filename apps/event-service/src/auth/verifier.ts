@@ -1,6 +1,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { DEFAULT_OPERATOR_ROLE, TENANT_ID_REGEX_SOURCE, isOperatorClaim, type Identity } from '@neo/contracts';
+import { DEFAULT_OPERATOR_ROLE, TENANT_ID_REGEX_SOURCE, isOperatorClaim, storableString, type Identity } from '@neo/contracts';
 import { AppError } from '../errors';
 
 export interface VerifierOptions {
@@ -31,12 +31,14 @@ export interface VerifiedToken {
   expiresAt: number;
 }
 
+// Claims end up in the database (known users, presence), so their texts follow the contract's storable
+// rule: a token carrying U+0000 or a lone surrogate is refused (401) instead of failing a later insert.
 const claimsSchema = z.object({
-  sub: z.string().min(1).max(200),
-  name: z.string().min(1).max(200),
+  sub: storableString().min(1).max(200),
+  name: storableString().min(1).max(200),
   tenantId: z.string().regex(new RegExp(TENANT_ID_REGEX_SOURCE)).nullable().optional(),
-  roles: z.array(z.string().max(100)).max(50),
-  permissions: z.array(z.string().max(100)).max(100),
+  roles: z.array(storableString().max(100)).max(50),
+  permissions: z.array(storableString().max(100)).max(100),
 });
 
 /**

@@ -1,12 +1,12 @@
-import { PRESENCE_STATUSES, type PresenceMember, type PresenceStatus, type StreamPosition } from '@neo/contracts';
+import { SETTABLE_PRESENCE_STATUSES, type PresenceMember, type PresenceStatus, type StreamPosition } from '@neo/contracts';
 import type { CentrifugoClient } from '../centrifugo/client';
 import type { Database } from '../store/database';
 import { listPresence, markOffline, tenantsWithOnlineUsers, upsertPresence, type PresenceRow } from '../store/presence-store';
 import type { EventSink } from '../pipeline/sink';
 import { validateIngestBody } from '../pipeline/validate';
 
-/** What a user may set; `offline` is never set by hand, it is what the service sees when they are gone. */
-export const SETTABLE_STATUSES = PRESENCE_STATUSES.filter((s) => s !== 'offline') as Exclude<PresenceStatus, 'offline'>[];
+/** What a user may set (the contract's list). */
+export const SETTABLE_STATUSES = SETTABLE_PRESENCE_STATUSES;
 
 export type { PresenceMember };
 

@@ -1,12 +1,16 @@
-import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   AUDIT_ACTIONS,
-  PERMISSIONS,
-  TENANT_ID_REGEX_SOURCE,
   TENANT_TOPICS,
+  adminTenantParamsSchema as tenantParams,
+  adminUserParamsSchema as userParams,
+  auditQuerySchema as auditQuery,
   authorize,
   createIngestKeySchema,
+  disconnectBodySchema,
+  ingestKeyParamsSchema as keyParams,
+  permissionsBodySchema as permissionsBody,
+  suspensionBodySchema as suspensionBody,
   tenantChannel,
   type AuditPage,
   type CreatedIngestKey,
@@ -27,27 +31,6 @@ import type { Database } from '../store/database';
 export const TENANT_SUSPENDED_DISCONNECT = { code: 4503, reason: 'tenant suspended' } as const;
 /** Disconnect code for a user an operator disconnected (terminal too: their tokens are revoked). */
 export const USER_DISCONNECTED = { code: 4501, reason: 'disconnected by an operator' } as const;
-
-const userParams = z.strictObject({
-  // Any printable ASCII id an identity provider may use as `sub` (e.g. `auth0|123`), nothing else.
-  userId: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
-});
-const tenantParams = z.strictObject({ tenantId: z.string().regex(new RegExp(TENANT_ID_REGEX_SOURCE), 'a tenant id') });
-const keyParams = z.strictObject({ id: z.uuid('an ingest key id (a UUID)') });
-const permissionsBody = z.strictObject({
-  permissions: z.array(z.enum(PERMISSIONS)).max(PERMISSIONS.length * 2).transform((p) => [...new Set(p)]),
-});
-const suspensionBody = z.strictObject({ suspended: z.boolean() });
-const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
-const auditQuery = z.strictObject({
-  actor: z.string().min(1).max(200).optional(),
-  action: z.enum(AUDIT_ACTIONS).optional(),
-  tenantId: z.string().regex(new RegExp(TENANT_ID_REGEX_SOURCE), 'a tenant id').optional(),
-  from: isoDate.optional(),
-  to: isoDate.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
-});
 
 export interface PermissionsResponse {
   userId: string;
@@ -133,7 +116,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
         summary: 'Disconnect a user everywhere and revoke their platform tokens issued until now',
         description: 'Centrifugo disconnects every connection of the user with 4501 (the SDK does not reconnect); platform tokens issued before the answer’s `tokensRevokedBefore` are refused with 401 `ERR_AUTH_TOKEN_REVOKED`, so the user must sign in again. To keep them out, change their permissions or disable them at the identity provider.',
         params: userParams,
-        body: z.strictObject({}).nullish(),
+        body: disconnectBodySchema,
         security,
       },
       onRequest,

@@ -1,15 +1,9 @@
-import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { publicUserOf, type LoginResponse, type MeResponse, subscribableChannels } from '@neo/contracts';
+import { loginBodySchema as loginBody, publicUserOf, type LoginResponse, type MeResponse, subscribableChannels } from '@neo/contracts';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import { findDemoUser, DEMO_USERS } from '../auth/demo-users';
 import { signHs256, nowSeconds } from '../auth/jwt';
-
-const loginBody = z.strictObject({
-  email: z.string().trim().min(3).max(200),
-  password: z.string().min(1).max(200),
-});
 
 /** Demo login (off in production) and `GET /v1/me`. */
 export const authRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {

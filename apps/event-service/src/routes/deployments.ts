@@ -1,6 +1,16 @@
-import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { estimateCompletion, instanceTypeSchema, medianMs, uuidv7, type DeploymentState, type StreamPosition } from '@neo/contracts';
+import {
+  deployerClaimBodySchema,
+  deploymentListQuerySchema,
+  deploymentParamsSchema as deploymentParams,
+  deploymentRequestBodySchema,
+  deploymentTenantParamsSchema as tenantParams,
+  estimateCompletion,
+  medianMs,
+  uuidv7,
+  type DeploymentState,
+  type StreamPosition,
+} from '@neo/contracts';
 import { AppError } from '../errors';
 import { tenantsOf } from '../auth/ingest-keys';
 import { actorOf } from '../plugins/auth';
@@ -9,9 +19,6 @@ import type { CentrifugoClient } from '../centrifugo/client';
 import { ETA_SAMPLE_SIZE } from '../domain/deployments';
 import { claimDeploymentRequests, getDeployment, insertDeploymentRequest, listDeployments, recentDurations, type DeploymentRequest } from '../store/deployment-store';
 import type { StreamJoin } from '../store/stream-join';
-
-const tenantParams = z.strictObject({ tenantId: z.string().min(1).max(100) });
-const deploymentParams = tenantParams.extend({ deploymentId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a deployment id') });
 
 /** A deployment as the portal shows it: its state plus what the ETA needs. */
 export interface DeploymentView extends DeploymentState {
@@ -47,7 +54,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
         tags: ['deployments'],
         summary: 'The tenant’s deployments, newest first, with the stream position to go live from',
         params: tenantParams,
-        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+        querystring: deploymentListQuerySchema,
         security: [{ bearer: [] }],
       },
     },
@@ -93,7 +100,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
         description:
           'The service does not deploy: it records the request, and the stack deployer claims it (`POST /v1/deployer/claim`) and reports progress as events under the returned id.',
         params: tenantParams,
-        body: z.strictObject({ instanceType: instanceTypeSchema, instanceName: z.string().trim().min(1).max(100).optional() }),
+        body: deploymentRequestBodySchema,
         security: [{ bearer: [] }],
       },
     },
@@ -117,7 +124,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
       schema: {
         tags: ['deployments'],
         summary: 'Stack deployer: claim pending deployment requests of the key’s tenants (ingest key)',
-        body: z.strictObject({ limit: z.number().int().min(1).max(50).default(10) }).default({ limit: 10 }),
+        body: deployerClaimBodySchema,
         security: [{ ingestKey: [] }],
       },
     },

@@ -1,25 +1,11 @@
-import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { AnyEventEnvelope, StreamPosition } from '@neo/contracts';
+import { historyQuerySchema, type AnyEventEnvelope, type StreamPosition } from '@neo/contracts';
 import { AppError } from '../errors';
 import { eventsAfterSeq, queryHistory } from '../store/event-store';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 
-export const MAX_QUERY_LENGTH = 200;
-
-const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
-
-const historyQuery = z.strictObject({
-  channel: z.string().min(1).max(256),
-  q: z.string().max(MAX_QUERY_LENGTH, `at most ${MAX_QUERY_LENGTH} characters`).optional(),
-  from: isoDate.optional(),
-  to: isoDate.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
-  /** Catch-up mode: events after this stream sequence, oldest first. */
-  afterSeq: z.coerce.number().int().min(0).optional(),
-});
+export { MAX_QUERY_LENGTH } from '@neo/contracts';
 
 export interface HistoryPage {
   items: AnyEventEnvelope[];
@@ -53,15 +39,15 @@ export const historyRoutes: FastifyPluginAsyncZod<{ database: Database; centrifu
         tags: ['history'],
         summary: 'Stored events of one channel, newest first; full-text `q`, date range, cursor pages',
         description: 'With `afterSeq`, returns the events after that stream sequence oldest first (what a reconnecting client missed).',
-        querystring: historyQuery,
+        querystring: historyQuerySchema,
         security: [{ bearer: [] }],
       },
     },
     async (request): Promise<HistoryPage> => {
       const query = request.query;
       const channel = app.authorizeChannel(request, 'read', query.channel);
-      const from = query.from ? new Date(query.from) : undefined;
-      const to = query.to ? new Date(query.to) : undefined;
+      // Both are canonical UTC strings (the contract normalised them), so they compare as text.
+      const { from, to } = query;
       if (from && to && from > to) throw new AppError('ERR_VALIDATION', '"from" is after "to"', { errors: [{ path: 'query.from', message: 'must not be after "to"' }] });
       if (query.q !== undefined && query.q.trim() === '') throw new AppError('ERR_VALIDATION', '"q" is empty', { errors: [{ path: 'query.q', message: 'empty search' }] });
       if (query.afterSeq !== undefined) {
@@ -73,8 +59,8 @@ export const historyRoutes: FastifyPluginAsyncZod<{ database: Database; centrifu
       const events = await queryHistory(database, {
         channel: channel.name,
         q: query.q?.trim(),
-        from: from?.toISOString(),
-        to: to?.toISOString(),
+        from,
+        to,
         limit: query.limit + 1,
         beforePos,
       });

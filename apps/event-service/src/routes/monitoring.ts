@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { isOperator, TENANT_ID_REGEX_SOURCE } from '@neo/contracts';
+import { alertListQuerySchema as alertQuery, isOperator, monitoringTenantParamsSchema as tenantParams } from '@neo/contracts';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
@@ -8,9 +7,6 @@ import { countOpenAlerts, listAlerts, listInstanceMetrics, PLATFORM_SCOPE } from
 import { rowsOf } from '../store/event-store';
 import { sql } from 'drizzle-orm';
 import { DEMO_TENANTS } from '../auth/demo-users';
-
-const tenantParams = z.strictObject({ tenantId: z.string().regex(new RegExp(TENANT_ID_REGEX_SOURCE), 'not a tenant id') });
-const alertQuery = z.strictObject({ state: z.enum(['open', 'all']).default('open'), limit: z.coerce.number().int().min(1).max(200).default(100) });
 
 /**
  * Dashboards' read routes: alerts with severity (platform and tenant), a tenant's instances with their

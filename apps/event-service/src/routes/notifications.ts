@@ -1,15 +1,13 @@
-import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
+import { notificationListQuerySchema, notificationParamsSchema as notificationParams, notificationTenantParamsSchema as tenantParams } from '@neo/contracts';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
-import { BILLING_EVENT_TYPES, type BillingEventType } from '../domain/billing';
+import type { BillingEventType } from '../domain/billing';
 import { getNotification, markAllRead, markRead, queryNotifications, type Notification } from '../store/notification-store';
 import type { StreamAnchor } from './deployments';
 
-const tenantParams = z.strictObject({ tenantId: z.string().min(1).max(100) });
-const notificationParams = tenantParams.extend({ id: z.uuid() });
 
 const encodeCursor = (nseq: number) => Buffer.from(`n:${nseq}`).toString('base64url');
 function decodeCursor(cursor: string): number {
@@ -35,12 +33,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
         tags: ['notifications'],
         summary: 'Billing notifications, newest first, with the caller’s read state, exact unread count and stream position',
         params: tenantParams,
-        querystring: z.strictObject({
-          unread: z.enum(['true', 'false']).optional(),
-          type: z.enum(BILLING_EVENT_TYPES as [BillingEventType, ...BillingEventType[]]).optional(),
-          cursor: z.string().max(200).optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(20),
-        }),
+        querystring: notificationListQuerySchema,
         security: [{ bearer: [] }],
       },
     },
@@ -50,7 +43,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
       const q = request.query;
       const beforeSeq = q.cursor ? decodeCursor(q.cursor) : undefined;
       const position = await centrifugo.position(channel).catch(() => null);
-      const page = await queryNotifications(database, { tenantId, userId, channel, unread: q.unread === 'true', type: q.type, beforeSeq, limit: q.limit });
+      const page = await queryNotifications(database, { tenantId, userId, channel, unread: q.unread === 'true', type: q.type as BillingEventType | undefined, beforeSeq, limit: q.limit });
       return { items: page.items, unreadCount: page.unreadCount, nextCursor: page.nextBefore === null ? null : encodeCursor(page.nextBefore), position, ...page.join };
     },
   );

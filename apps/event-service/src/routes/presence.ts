@@ -1,15 +1,8 @@
-import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { TENANT_ID_REGEX_SOURCE, type StreamPosition } from '@neo/contracts';
-import { SETTABLE_STATUSES, type PresenceMember, type PresenceService } from '../presence/presence-service';
+import { presenceParamsSchema as params, presenceStatusBodySchema as statusBody, type StreamPosition } from '@neo/contracts';
+import type { PresenceMember, PresenceService } from '../presence/presence-service';
 
-export const MAX_PAGE_LENGTH = 200;
-
-const params = z.strictObject({ tenantId: z.string().regex(new RegExp(TENANT_ID_REGEX_SOURCE), 'not a tenant id') });
-const statusBody = z.strictObject({
-  status: z.enum(SETTABLE_STATUSES as [string, ...string[]]),
-  currentPage: z.string().trim().max(MAX_PAGE_LENGTH, `at most ${MAX_PAGE_LENGTH} characters`).optional(),
-});
+export { MAX_PAGE_LENGTH } from '@neo/contracts';
 
 /**
  * `GET /v1/tenants/{tenantId}/presence`: members with status, current page and last seen.
@@ -37,7 +30,7 @@ export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }
         tenantId: request.params.tenantId,
         userId: identity.sub,
         userName: identity.name,
-        status: request.body.status as (typeof SETTABLE_STATUSES)[number],
+        status: request.body.status,
         currentPage: request.body.currentPage ?? null,
       });
       return { userId: row.userId, userName: row.userName, status: row.status, currentPage: row.currentPage, lastSeen: row.lastSeen };

@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { TokenResponse } from '@neo/contracts';
+import { subscriptionTokenBodySchema, type TokenResponse } from '@neo/contracts';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import { signHs256, nowSeconds } from '../auth/jwt';
@@ -38,7 +37,7 @@ export const realtimeRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (
     '/v1/realtime/subscription-token',
     {
       config: { rateCost: 0 },
-      schema: { tags: ['realtime'], summary: 'Centrifugo subscription token for one channel, after the policy check', body: z.strictObject({ channel: z.string().max(256) }), security: [{ bearer: [] }] },
+      schema: { tags: ['realtime'], summary: 'Centrifugo subscription token for one channel, after the policy check', body: subscriptionTokenBodySchema, security: [{ bearer: [] }] },
       onRequest: [app.authenticate, chargeSubscription],
     },
     async (request): Promise<TokenResponse> => {

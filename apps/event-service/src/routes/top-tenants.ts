@@ -1,19 +1,17 @@
-import { z } from 'zod';
 import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { TOP_TENANTS_MAX_LIMIT, topTenantsQuerySchema as query } from '@neo/contracts';
 import type { Database } from '../store/database';
 
 /** The window the ranking covers, seconds. */
 export const TOP_TENANTS_WINDOW_SECONDS = 300;
 /** Largest `limit` accepted: the answer stays a bounded top-K however many tenants there are. */
-export const TOP_TENANTS_MAX_LIMIT = 100;
+export { TOP_TENANTS_MAX_LIMIT };
 
 export interface TopTenantsResponse {
   windowSeconds: number;
   tenants: Array<{ tenantId: string; events: number; perSecond: number }>;
 }
-
-const query = z.strictObject({ limit: z.coerce.number().int().min(1).max(TOP_TENANTS_MAX_LIMIT).default(10) });
 
 /**
  * `GET /v1/admin/top-tenants?limit=`: tenants with the most events over the last five minutes, for

@@ -109,6 +109,25 @@ describe('event service routes (inject)', () => {
     expect(r.json().code).toBe('ERR_NOT_FOUND');
   });
 
+  it('answers what the router refuses before any route with a problem document naming the part', async () => {
+    const badUrl = await app.inject('/v1/tenants/%C0%80/presence');
+    expect(badUrl.statusCode).toBe(400);
+    expect(badUrl.headers['content-type']).toContain('application/problem+json');
+    expect(badUrl.json()).toMatchObject({ code: 'ERR_VALIDATION', errors: [{ path: 'url' }] });
+    // A parameter longer than the router's default limit (100) reaches the route's schema.
+    const token = await loginAs('admin@neo.test');
+    const longId = await app.inject({ method: 'PUT', url: `/v1/admin/users/${'u'.repeat(150)}/permissions`, headers: { authorization: `Bearer ${token}` }, payload: { permissions: [] } });
+    expect(longId.statusCode).not.toBe(414);
+    expect(longId.statusCode).toBeLessThan(500);
+    const tooLong = await app.inject({ method: 'PUT', url: `/v1/admin/users/${'u'.repeat(300)}/permissions`, headers: { authorization: `Bearer ${token}` }, payload: { permissions: [] } });
+    expect(tooLong.json()).toMatchObject({ code: 'ERR_VALIDATION', errors: [{ path: 'params.userId' }] });
+  });
+
+  it('answers a bare OPTIONS as a preflight, not with a text/plain 400', async () => {
+    const r = await app.inject({ method: 'OPTIONS', url: '/v1/events' });
+    expect(r.statusCode).toBe(204);
+  });
+
   it('every catalogue code is documented in docs/errors.md', async () => {
     const { readFile } = await import('node:fs/promises');
     const doc = await readFile(new URL('../../../../docs/errors.md', import.meta.url), 'utf8');
