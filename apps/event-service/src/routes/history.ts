@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AnyEventEnvelope, StreamPosition } from '@neo/contracts';
 import { AppError } from '../errors';
-import { eventsAfterSeq, queryHistory } from '../store/event-store';
+import { eventsAfterSeq } from '../store/event-store';
+import { queryHistory } from '../store/history-store';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 

@@ -3,6 +3,7 @@ import type { DeploymentState, InstanceType } from '@neo/contracts';
 import type { Database } from './database';
 import type { Tx } from '../pipeline/projector';
 import { rowsOf } from './event-store';
+import { runRead, type ReadStatement } from './read-statement';
 
 interface DeploymentRow {
   tenant_id: string;
@@ -90,12 +91,23 @@ export function joinOf(r: { stream_seq: number | string; pending: unknown }): St
   return { streamSeq: Number(r.stream_seq), pendingEventIds: json<string[]>(r.pending) };
 }
 
-/** A tenant's deployments, newest first, with the stream join. */
-export async function listDeployments(database: Database, tenantId: string, channel: string, limit: number): Promise<{ items: DeploymentState[]; join: StreamJoin }> {
-  const rows = await database.rows<{ items: unknown; stream_seq: number | string; pending: unknown }>(sql`
+/**
+ * The statement behind a deployments page: the tenant's newest, read off (tenant_id, started_at desc,
+ * id) in order (an ordered walk: with sorting off, the planner cannot fetch them all and sort instead).
+ */
+export function deploymentsPage(tenantId: string, channel: string, limit: number): ReadStatement {
+  return {
+    plan: 'ordered-walk',
+    query: sql`
     select (select coalesce(json_agg(d), '[]'::json) from (
               select * from deployments where tenant_id = ${tenantId} order by started_at desc, id limit ${limit}) d) as items,
-           ${joinColumns(channel)}`);
+           ${joinColumns(channel)}`,
+  };
+}
+
+/** A tenant's deployments, newest first, with the stream join. */
+export async function listDeployments(database: Database, tenantId: string, channel: string, limit: number): Promise<{ items: DeploymentState[]; join: StreamJoin }> {
+  const rows = await runRead<{ items: unknown; stream_seq: number | string; pending: unknown }>(database, deploymentsPage(tenantId, channel, limit));
   const r = rows[0]!;
   return { items: json<DeploymentRow[]>(r.items).map(toDeploymentState), join: joinOf(r) };
 }

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
 import type { Database, Db } from './database';
 import type { ValidatedEvent } from '../pipeline/validate';
@@ -49,7 +49,7 @@ export interface StoredEvent {
   envelope: AnyEventEnvelope;
 }
 
-interface EventRow {
+export interface EventRow {
   pos: number | string;
   id: string;
   type: string;
@@ -70,31 +70,6 @@ export function toStoredEvent(r: EventRow): StoredEvent {
     ...(seq !== null ? { seq } : {}),
   } as AnyEventEnvelope;
   return { pos: Number(r.pos), seq, envelope };
-}
-
-export interface HistoryQuery {
-  channel: string;
-  /** Full-text query (words, AND), matched against the type and the string and number values of `data`. */
-  q?: string;
-  from?: string;
-  to?: string;
-  limit: number;
-  /** Newest-first paging: only events with `pos` below this. */
-  beforePos?: number;
-}
-
-/** One page of a channel's stored events, newest first. */
-export async function queryHistory(database: Database, query: HistoryQuery): Promise<StoredEvent[]> {
-  const where: SQL[] = [sql`channel = ${query.channel}`];
-  if (query.beforePos !== undefined) where.push(sql`pos < ${query.beforePos}`);
-  if (query.from) where.push(sql`ts >= ${query.from}::timestamptz`);
-  if (query.to) where.push(sql`ts <= ${query.to}::timestamptz`);
-  if (query.q) where.push(sql`search @@ plainto_tsquery('simple', ${query.q})`);
-  const rows = await database.rows<EventRow>(sql`
-    select pos, id, type, tenant_id, data, ts, seq from events
-    where ${sql.join(where, sql` and `)}
-    order by pos desc limit ${query.limit}`);
-  return rows.map(toStoredEvent);
 }
 
 /** Number advisory-locked by the relay while it publishes; readers of the stream take it shared. */

@@ -199,4 +199,23 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       CREATE INDEX known_users_tenant_idx ON known_users (tenant_id);
     `,
   },
+  {
+    // Issue 19: every read walks an index in the order it returns and stops at the page. History ranges
+    // that the newest-first walk cannot finish are answered from (channel, ts, pos) without touching the
+    // heap. Notification pages walk (tenant_id, nseq) ascending, so that a row comparison can bound the
+    // walk on both ends (a DESC column cannot take part in one). CREATE INDEX blocks ingest while it
+    // builds: on a large events table, apply this migration in a quiet hour. A search reads all of the
+    // GIN index's pending list (new entries not yet merged; up to 4 MB by default, ~15 ms): 256 kB keeps
+    // that small, at the price of more frequent, smaller merges by the inserting transaction.
+    id: '0190_bounded_reads',
+    sql: `
+      CREATE INDEX events_channel_ts_pos_idx ON events (channel, ts, pos);
+      ALTER INDEX events_search_idx SET (gin_pending_list_limit = 256);
+      CREATE INDEX notifications_tenant_nseq_asc_idx ON notifications (tenant_id, nseq);
+      CREATE INDEX notifications_tenant_type_nseq_idx ON notifications (tenant_id, type, nseq);
+      DROP INDEX notifications_tenant_nseq_idx;
+      CREATE INDEX deployments_tenant_started_id_idx ON deployments (tenant_id, started_at DESC, id);
+      DROP INDEX deployments_tenant_started_idx;
+    `,
+  },
 ];
