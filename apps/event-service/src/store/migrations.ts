@@ -218,4 +218,28 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       DROP INDEX deployments_tenant_started_idx;
     `,
   },
+  {
+    // Unread counts are kept, not counted: unread = total - read_below - read_above, where total counts
+    // the tenant's notifications, read_below those at or under the user's read-all watermark (counted
+    // once, when it was set) and read_above those marked read one by one above it. Backfilled here.
+    id: '0191_notification_counts',
+    sql: `
+      CREATE TABLE notification_counts (
+        tenant_id text PRIMARY KEY,
+        total bigint NOT NULL
+      );
+      INSERT INTO notification_counts (tenant_id, total) SELECT tenant_id, count(*) FROM notifications GROUP BY tenant_id;
+      ALTER TABLE notification_watermarks ADD COLUMN read_below bigint NOT NULL DEFAULT 0;
+      ALTER TABLE notification_watermarks ADD COLUMN read_above bigint NOT NULL DEFAULT 0;
+      INSERT INTO notification_watermarks (user_id, tenant_id, read_all_before)
+        SELECT DISTINCT r.user_id, n.tenant_id, 0 FROM notification_reads r JOIN notifications n ON n.id = r.notification_id
+        ON CONFLICT (user_id, tenant_id) DO NOTHING;
+      DELETE FROM notification_reads r USING notifications n, notification_watermarks w
+        WHERE n.id = r.notification_id AND w.user_id = r.user_id AND w.tenant_id = n.tenant_id AND n.nseq <= w.read_all_before;
+      UPDATE notification_watermarks w SET
+        read_below = (SELECT count(*) FROM notifications n WHERE n.tenant_id = w.tenant_id AND n.nseq <= w.read_all_before),
+        read_above = (SELECT count(*) FROM notification_reads r JOIN notifications n ON n.id = r.notification_id
+                      WHERE r.user_id = w.user_id AND n.tenant_id = w.tenant_id);
+    `,
+  },
 ];
