@@ -41,6 +41,8 @@ const envSchema = z.object({
   RATE_LIMIT_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   RATE_LIMIT_INGEST_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(10).max(100_000).default(1000),
   HOST_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   PRESENCE_SWEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   TENANT_ALERT_FOR_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
@@ -89,6 +91,10 @@ export interface Config {
   };
   /** Days stored events are kept for the history API. Default 30. */
   readonly retentionDays: number;
+  /** How often expired events are deleted (also once at start), ms; 0 = never. Default 3600000. */
+  readonly retentionIntervalMs: number;
+  /** Events deleted per retention transaction. Default 1000. */
+  readonly retentionBatchSize: number;
   /** How often the host's metrics are published to admin:metrics, ms; 0 = off. Default 5000 (0 under NODE_ENV=test). */
   readonly hostMetricsIntervalMs: number;
   /** How often users whose last connection went are marked offline (last seen), ms; 0 = off. Default 10000. */
@@ -166,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoLogin,
     rateLimits: { tokensPerMinute: e.RATE_LIMIT_TOKENS_PER_MINUTE, ingestPerSecond: e.RATE_LIMIT_INGEST_PER_SECOND },
     retentionDays: e.RETENTION_DAYS,
+    retentionIntervalMs: e.RETENTION_INTERVAL_MS,
+    retentionBatchSize: e.RETENTION_BATCH_SIZE,
     hostMetricsIntervalMs: e.HOST_METRICS_INTERVAL_MS ?? (e.NODE_ENV === 'test' ? 0 : 5000),
     presenceSweepMs: e.PRESENCE_SWEEP_MS,
     tenantAlertForSeconds: e.TENANT_ALERT_FOR_SECONDS,

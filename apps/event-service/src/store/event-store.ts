@@ -91,22 +91,57 @@ export async function eventsAfterSeq(database: Database, channel: string, afterS
   });
 }
 
-/** Deletes events older than `olderThan` (retention); returns how many. Events not yet relayed stay. */
-export async function deleteExpiredEvents(database: Database, olderThan: Date, batch = 5000): Promise<number> {
+export interface RetentionOptions {
+  /** Events per delete (each its own short transaction). Default 1000. */
+  batchSize?: number;
+  /** Stops between batches when aborted (shutdown). */
+  signal?: AbortSignal;
+  /** Called after each batch with its size and duration, ms. */
+  onBatch?: (info: { deleted: number; ms: number }) => void;
+}
+
+/**
+ * Deletes events older than `olderThan` (retention); returns how many. Events not yet relayed stay.
+ * Oldest first by the created_at index, in batches that are each one short statement (row locks on the
+ * deleted rows only, held for milliseconds), pausing between batches as long as the batch took: the
+ * cleanup never takes more than half of one connection, which on PGlite (ONE connection for all) is what
+ * keeps ingest and the relay moving while a large backlog is deleted. `skip locked`: instances running
+ * it at the same time share the work instead of queueing on each other's rows.
+ */
+export async function deleteExpiredEvents(database: Database, olderThan: Date, options: RetentionOptions = {}): Promise<number> {
+  const batch = options.batchSize ?? 1000;
   let total = 0;
-  for (;;) {
-    const rows = await database.rows<{ n: number }>(sql`
+  while (!options.signal?.aborted) {
+    const t0 = performance.now();
+    const rows = await database.rows<{ n: number | string }>(sql`
       with doomed as (
-        select id from events e
+        select pos from events e
         where created_at < ${olderThan.toISOString()}::timestamptz
           and not exists (select 1 from outbox o where o.pos = e.pos)
-        limit ${batch}
-      ), del as (delete from events where id in (select id from doomed) returning 1)
+        order by created_at limit ${batch}
+        for update skip locked
+      ), del as (delete from events e using doomed d where e.pos = d.pos returning 1)
       select count(*)::int as n from del`);
     const n = Number(rows[0]?.n ?? 0);
+    const ms = performance.now() - t0;
     total += n;
-    if (n < batch) return total;
+    options.onBatch?.({ deleted: n, ms });
+    if (n < batch) break;
+    await pause(Math.max(ms, 5), options.signal);
   }
+  return total;
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 export function rowsOf<T>(result: unknown): T[] {
