@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { DeploymentState, InstanceType } from '@neo/contracts';
+import { INSTANCE_TYPES, type DeploymentState, type InstanceType } from '@neo/contracts';
 import type { Database } from './database';
 import type { Tx } from '../pipeline/projector';
 import { rowsOf } from './event-store';
@@ -123,14 +123,27 @@ export async function getDeployment(database: Database, tenantId: string, id: st
   return { item: item ? toDeploymentState(item) : null, requested: Boolean(r.requested), join: joinOf(r) };
 }
 
+/**
+ * The statement behind `recentDurations`: for each instance type, its `sample` newest completed
+ * deployments read off deployments_eta_idx in order (not every completed deployment of the tenant
+ * numbered and filtered, which grew with the tenant's history).
+ */
+export function deploymentDurations(tenantId: string, sample: number): ReadStatement {
+  return {
+    plan: 'ordered-walk',
+    query: sql`
+    select t.instance_type, extract(epoch from (d.finished_at - d.started_at)) * 1000 as ms
+    from unnest(${sql.param([...INSTANCE_TYPES])}::text[]) as t(instance_type)
+    cross join lateral (
+      select finished_at, started_at from deployments
+      where tenant_id = ${tenantId} and instance_type = t.instance_type and status = 'completed'
+      order by finished_at desc limit ${sample}) d`,
+  };
+}
+
 /** Durations (ms) of the tenant's most recent completed deployments of each instance type. */
 export async function recentDurations(database: Database, tenantId: string, sample: number): Promise<Map<string, number[]>> {
-  const rows = await database.rows<{ instance_type: string; ms: number | string }>(sql`
-    select instance_type, ms from (
-      select instance_type, extract(epoch from (finished_at - started_at)) * 1000 as ms,
-             row_number() over (partition by instance_type order by finished_at desc) as n
-      from deployments where tenant_id = ${tenantId} and status = 'completed') t
-    where n <= ${sample}`);
+  const rows = await runRead<{ instance_type: string; ms: number | string }>(database, deploymentDurations(tenantId, sample));
   const byType = new Map<string, number[]>();
   for (const r of rows) byType.set(r.instance_type, [...(byType.get(r.instance_type) ?? []), Number(r.ms)]);
   return byType;

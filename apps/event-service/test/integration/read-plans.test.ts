@@ -4,7 +4,7 @@ import pg from 'pg';
 import { openDatabase, type Database } from '../../src/store/database';
 import { HISTORY_WINDOW, historyOlder, historyPage, historyWindow, queryHistory, type HistoryQuery } from '../../src/store/history-store';
 import { markRead, notificationPage, queryNotifications } from '../../src/store/notification-store';
-import { deploymentsPage } from '../../src/store/deployment-store';
+import { deploymentDurations, deploymentsPage } from '../../src/store/deployment-store';
 import { runRead, type ReadStatement } from '../../src/store/read-statement';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/database';
 import { explainRead, indexesUsed, unboundedWork, type PlanNode } from '../helpers/plans';
@@ -86,6 +86,7 @@ describe.each(DATABASE_KINDS)('read plans at scale on %s', (kind) => {
     ['unread notifications', async () => notificationPage({ tenantId: 'acme', userId: 'ana', channel: CHANNEL, limit: 20, unread: true }), { maxRead: 22, maxSorted: 21, index: 'notifications_tenant_nseq_asc_idx' }],
     ['notifications of one type', async () => notificationPage({ tenantId: 'acme', userId: 'ana', channel: CHANNEL, limit: 20, type: 'billing_invoice' }), { maxRead: 21, maxSorted: 21, index: 'notifications_tenant_type_nseq_idx' }],
     ['deployments', async () => deploymentsPage('acme', 'deployments:acme', 50), { maxRead: 50, maxSorted: 50, index: 'deployments_tenant_started_id_idx' }],
+    ['deployment durations for the ETA: 20 of each instance type', async () => deploymentDurations('acme', 20), { maxRead: 60, maxSorted: 0, index: 'deployments_eta_idx' }],
   ];
 
   const checkAll = async () => {
