@@ -91,7 +91,7 @@ export interface Config {
   };
   /** Days stored events are kept for the history API. Default 30. */
   readonly retentionDays: number;
-  /** How often expired events are deleted (also once at start), ms; 0 = never. Default 3600000. */
+  /** How often expired events are deleted, ms (first run one interval after start, at most 60 s); 0 = never. Default 3600000. */
   readonly retentionIntervalMs: number;
   /** Events deleted per retention transaction. Default 1000. */
   readonly retentionBatchSize: number;

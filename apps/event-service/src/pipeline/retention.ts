@@ -4,8 +4,13 @@ import { deleteExpiredEvents } from '../store/event-store';
 export interface RetentionOptions {
   /** Days events are kept. */
   retentionDays: number;
-  /** Time between cleanups, ms; 0 = never. The first runs at start. */
+  /** Time between cleanups, ms; 0 = never. */
   intervalMs: number;
+  /**
+   * Time from start to the first cleanup, ms. Default: the interval, at most one minute (a service
+   * restarted more often than hourly still cleans up; a starting one is not loaded at once).
+   */
+  firstRunMs?: number;
   /** Events per delete transaction. */
   batchSize: number;
   /** After each cleanup that ran to its end: how many events it deleted and how long it took, ms. */
@@ -16,7 +21,7 @@ export interface RetentionOptions {
 }
 
 /**
- * Deletes expired events at start and then every interval, in the bounded batches of
+ * Deletes expired events soon after start and then every interval, in the bounded batches of
  * `deleteExpiredEvents`. One cleanup at a time per instance; `stop()` interrupts a cleanup between two
  * batches, so shutdown does not wait for a backlog.
  */
@@ -24,6 +29,7 @@ export class RetentionWorker {
   readonly #database: Database;
   readonly #o: RetentionOptions;
   #timer: NodeJS.Timeout | null = null;
+  #first: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #abort = new AbortController();
 
@@ -33,15 +39,20 @@ export class RetentionWorker {
   }
 
   start(): void {
-    if (this.#timer || this.#o.intervalMs === 0) return;
+    if (this.#first || this.#o.intervalMs === 0) return;
     this.#abort = new AbortController();
-    this.#timer = setInterval(() => void this.run(), this.#o.intervalMs);
-    this.#timer.unref();
-    void this.run();
+    this.#first = setTimeout(() => {
+      void this.run();
+      this.#timer = setInterval(() => void this.run(), this.#o.intervalMs);
+      this.#timer.unref();
+    }, this.#o.firstRunMs ?? Math.min(this.#o.intervalMs, 60_000));
+    this.#first.unref();
   }
 
   async stop(): Promise<void> {
+    if (this.#first) clearTimeout(this.#first);
     if (this.#timer) clearInterval(this.#timer);
+    this.#first = null;
     this.#timer = null;
     this.#abort.abort();
     await this.#running;
