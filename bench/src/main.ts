@@ -1,4 +1,4 @@
-// `npm run bench` (full) and `npm run bench -- --quick` (under 2 minutes): B1–B5 of issue 8, side by side,
+// `npm run bench` (full) and `npm run bench -- --quick`: B1–B5 of issue 8 side by side, and B7 (history at scale),
 // against the system exactly as `npm start` runs it. Writes bench/results/latest.json (the figures, keys
 // as the issue lists them), bench/results/details.json (everything measured) and prints a table.
 // Flags: --quick; --only=b1,b3 (a subset; the other keys stay null); --profile (CPU profiles of the
@@ -15,6 +15,7 @@ import { runB2, type B2Phase, type B2Result } from './scenarios/b2-throughput';
 import { runB3, type B3Detail } from './scenarios/b3-fanout';
 import { runB4, type B4Detail } from './scenarios/b4-connect-storm';
 import { runB5, type B5Detail } from './scenarios/b5-portal';
+import { runB7, type B7Detail, type B7Row } from './scenarios/b7-history';
 import type { ScenarioContext } from './scenarios/common';
 import { printReport } from './report';
 
@@ -33,6 +34,8 @@ export interface LatestResults {
   b3: Array<Pick<B3Detail, 'subscribers' | 'ours_dps' | 'socketio_dps' | 'ours_p99_ms' | 'socketio_p99_ms'>> | null;
   b4: Pick<B4Detail, 'clients' | 'seconds' | 'service_rss_mb' | 'centrifugo_kb_per_conn'> | null;
   b5: Pick<B5Detail, 'js_gz_kb' | 'ingest_to_dom_ms'> | null;
+  /** PostgreSQL, medians in ms, with the p99 of each request. */
+  b7: Array<B7Row & { p99_ms: Record<string, number> }> | null;
 }
 
 export interface Details {
@@ -44,6 +47,7 @@ export interface Details {
   b3: B3Detail[] | null;
   b4: B4Detail | null;
   b5: B5Detail | null;
+  b7: B7Detail[] | null;
   errors: Record<string, string>;
 }
 
@@ -62,10 +66,10 @@ async function main(): Promise<number> {
     mode: quick ? 'quick' : 'full',
     startedAt: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
-    b1: null, b2: null, b3: null, b4: null, b5: null,
+    b1: null, b2: null, b3: null, b4: null, b5: null, b7: null,
     errors: {},
   };
-  const latest: LatestResults = { b1: null, b2: null, b3: null, b4: null, b5: null };
+  const latest: LatestResults = { b1: null, b2: null, b3: null, b4: null, b5: null, b7: null };
 
   const scenario = async <T>(name: keyof LatestResults, title: string, run: () => Promise<T>): Promise<T | null> => {
     if (!wanted(name)) return null;
@@ -93,6 +97,11 @@ async function main(): Promise<number> {
   latest.b4 = details.b4 ? pick(details.b4, ['clients', 'seconds', 'service_rss_mb', 'centrifugo_kb_per_conn'] as const) : null;
   details.b5 = await scenario('b5', 'portal', () => runB5(ctx));
   latest.b5 = details.b5 ? pick(details.b5, ['js_gz_kb', 'ingest_to_dom_ms'] as const) : null;
+  details.b7 = await scenario('b7', 'history at scale, PostgreSQL and PGlite', () => runB7(ctx));
+  latest.b7 =
+    details.b7
+      ?.filter((d) => d.database === 'postgres')
+      .map((d) => pick(d, ['events', 'page_ms', 'search_rare_ms', 'search_common_ms', 'range_ms', 'catchup_ms', 'notifications_ms', 'deployments_ms', 'p99_ms'] as const)) ?? null;
 
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(latest, null, 2) + '\n');
