@@ -1,4 +1,4 @@
-// `npm run bench` (full) and `npm run bench -- --quick`: B1–B5 of issue 8 and B6 (noisy neighbour), side by side,
+// `npm run bench` (full) and `npm run bench -- --quick`: B1–B5 of issue 8 side by side, B6 (noisy neighbour) and B7 (history at scale),
 // against the system exactly as `npm start` runs it. Writes bench/results/latest.json (the figures, keys
 // as the issue lists them), bench/results/details.json (everything measured) and prints a table.
 // Flags: --quick; --only=b1,b3 (a subset; the other keys stay null); --profile (CPU profiles of the
@@ -16,6 +16,7 @@ import { runB3, type B3Detail } from './scenarios/b3-fanout';
 import { runB4, type B4Detail } from './scenarios/b4-connect-storm';
 import { runB5, type B5Detail } from './scenarios/b5-portal';
 import { runB6, type B6Phase, type B6Result } from './scenarios/b6-noisy-neighbour';
+import { runB7, type B7Detail, type B7Row } from './scenarios/b7-history';
 import type { ScenarioContext } from './scenarios/common';
 import { printReport } from './report';
 
@@ -36,6 +37,8 @@ export interface LatestResults {
   b5: Pick<B5Detail, 'js_gz_kb' | 'ingest_to_dom_ms'> | null;
   /** B6 noisy neighbour (PostgreSQL): the victim's delivery p99 quiet and under each flood; share of the flood refused. */
   b6: B6Result | null;
+  /** PostgreSQL, medians in ms, with the p99 of each request. */
+  b7: Array<B7Row & { p99_ms: Record<string, number> }> | null;
 }
 
 export interface Details {
@@ -48,6 +51,7 @@ export interface Details {
   b4: B4Detail | null;
   b5: B5Detail | null;
   b6: B6Phase[] | null;
+  b7: B7Detail[] | null;
   errors: Record<string, string>;
 }
 
@@ -66,10 +70,10 @@ async function main(): Promise<number> {
     mode: quick ? 'quick' : 'full',
     startedAt: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
-    b1: null, b2: null, b3: null, b4: null, b5: null, b6: null,
+    b1: null, b2: null, b3: null, b4: null, b5: null, b6: null, b7: null,
     errors: {},
   };
-  const latest: LatestResults = { b1: null, b2: null, b3: null, b4: null, b5: null, b6: null };
+  const latest: LatestResults = { b1: null, b2: null, b3: null, b4: null, b5: null, b6: null, b7: null };
 
   const scenario = async <T>(name: keyof LatestResults, title: string, run: () => Promise<T>): Promise<T | null> => {
     if (!wanted(name)) return null;
@@ -100,6 +104,11 @@ async function main(): Promise<number> {
   const b6 = await scenario('b6', 'noisy neighbour, Postgres and PGlite', () => runB6(ctx));
   details.b6 = b6?.phases ?? null;
   latest.b6 = b6?.result ?? null;
+  details.b7 = await scenario('b7', 'history at scale, PostgreSQL and PGlite', () => runB7(ctx));
+  latest.b7 =
+    details.b7
+      ?.filter((d) => d.database === 'postgres')
+      .map((d) => pick(d, ['events', 'page_ms', 'search_rare_ms', 'search_common_ms', 'range_ms', 'catchup_ms', 'notifications_ms', 'deployments_ms', 'p99_ms'] as const)) ?? null;
 
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(latest, null, 2) + '\n');

@@ -51,6 +51,29 @@ export function reportRows(latest: LatestResults, details: Details): Row[] {
       rows.push({ figure: `B6 PGlite victim p99 ${p.phase.replace('_', ' ')}`, value: fmt(p.victim_p99_ms, ' ms'), target: '', baseline: `p50 ${fmt(p.victim_p50_ms, ' ms')}`, ok: null });
     }
   }
+  const b7 = details.b7 ?? [];
+  const keys = ['page_ms', 'search_rare_ms', 'search_common_ms', 'range_ms', 'catchup_ms', 'notifications_ms', 'deployments_ms'] as const;
+  for (const d of b7) {
+    const smallest = b7.find((x) => x.database === d.database && x.events === Math.min(...b7.filter((y) => y.database === d.database).map((y) => y.events)));
+    for (const k of keys) {
+      const base = smallest?.[k];
+      const bounded = d.database === 'postgres' && d.events > (smallest?.events ?? 0) ? d[k] <= 20 && d.p99_ms[k]! <= 50 && (base === undefined || d[k] <= 2 * base) : null;
+      rows.push({
+        figure: `B7 ${d.database} ${d.events.toLocaleString('en-US')} ${k.replace(/_ms$/, '')}`,
+        value: `${fmt(d[k], ' ms')} (p99 ${fmt(d.p99_ms[k], ' ms')})`,
+        target: d.database === 'postgres' ? '≤ 20 ms, p99 ≤ 50, ≤ 2× at 2,000' : '',
+        baseline: base !== undefined && d !== smallest ? `${fmt(base, ' ms')} at ${smallest!.events.toLocaleString('en-US')}` : '',
+        ok: bounded,
+      });
+    }
+    rows.push({
+      figure: `B7 ${d.database} ${d.events.toLocaleString('en-US')} ingest p99 during retention`,
+      value: fmt(d.retention.during.p99_ms, ' ms'),
+      target: '',
+      baseline: `${fmt(d.retention.before.p99_ms, ' ms')} before; ${fmt(d.retention.expired)} deleted in ${fmt(d.retention.seconds, ' s')}`,
+      ok: null,
+    });
+  }
   return rows;
 }
 

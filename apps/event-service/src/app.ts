@@ -15,13 +15,13 @@ import { eventRoutes } from './routes/events';
 import { CentrifugoClient } from './centrifugo/client';
 import { DurableSink } from './pipeline/durable-sink';
 import { Relay } from './pipeline/relay';
+import { RetentionWorker } from './pipeline/retention';
 import type { Projector } from './pipeline/projector';
 import { MonitoringCollector } from './monitoring/collector';
 import { PresenceService } from './presence/presence-service';
 import { presenceRoutes } from './routes/presence';
 import { countByStatus, monitoringRoutes } from './routes/monitoring';
 import { openDatabase, type Database } from './store/database';
-import { deleteExpiredEvents } from './store/event-store';
 import { historyRoutes } from './routes/history';
 import { deploymentRoutes } from './routes/deployments';
 import { notificationRoutes } from './routes/notifications';
@@ -181,19 +181,18 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(notificationRoutes, { database: requests, centrifugo });
   await app.register(topTenantsRoutes, { database: requests });
 
-  const retention = setInterval(() => {
-    const cutoff = new Date(Date.now() - config.retentionDays * 86_400_000);
-    deleteExpiredEvents(database, cutoff).then(
-      (n) => n > 0 && app.log.info({ deleted: n }, 'retention: deleted expired events'),
-      (err) => app.log.warn({ err: (err as Error).message }, 'retention cleanup failed'),
-    );
-  }, 3_600_000);
-  retention.unref();
+  const retention = new RetentionWorker(database, {
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionIntervalMs,
+    batchSize: config.retentionBatchSize,
+    onBatch: metrics.retentionBatch,
+    onRun: ({ deleted, ms }) => deleted > 0 && app.log.info({ deleted, ms: Math.round(ms) }, 'retention: deleted expired events'),
+    onError: (err) => app.log.warn({ err: (err as Error).message }, 'retention cleanup failed'),
+  });
+  app.addHook('onReady', async () => retention.start());
+  app.addHook('preClose', async () => retention.stop());
 
   if (options.relay !== false) app.addHook('onReady', () => relay.start());
-  app.addHook('preClose', async () => {
-    clearInterval(retention);
-  });
   app.addHook('onClose', async () => {
     // onClose runs after the listener closed and in-flight requests finished (preClose runs before),
     // so what those last requests stored is published too: drain (bounded), stop, then close the database.

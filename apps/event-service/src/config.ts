@@ -63,6 +63,8 @@ const envSchema = z.object({
   DB_REQUEST_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(6),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(10).max(100_000).default(1000),
   HOST_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   PRESENCE_SWEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   TENANT_ALERT_FOR_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
@@ -143,6 +145,10 @@ export interface Config {
   readonly db: { readonly ingestPoolSize: number; readonly requestPoolSize: number; readonly statementTimeoutMs: number };
   /** Days stored events are kept for the history API. Default 30. */
   readonly retentionDays: number;
+  /** How often expired events are deleted, ms (first run one interval after start, at most 60 s); 0 = never. Default 3600000. */
+  readonly retentionIntervalMs: number;
+  /** Events deleted per retention transaction. Default 1000. */
+  readonly retentionBatchSize: number;
   /** How often the host's metrics are published to admin:metrics, ms; 0 = off. Default 5000 (0 under NODE_ENV=test). */
   readonly hostMetricsIntervalMs: number;
   /** How often users whose last connection went are marked offline (last seen), ms; 0 = off. Default 10000. */
@@ -285,6 +291,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestQueueMaxEvents: e.INGEST_QUEUE_MAX_EVENTS,
     db: { ingestPoolSize: e.DB_INGEST_POOL_SIZE, requestPoolSize: e.DB_REQUEST_POOL_SIZE, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS },
     retentionDays: e.RETENTION_DAYS,
+    retentionIntervalMs: e.RETENTION_INTERVAL_MS,
+    retentionBatchSize: e.RETENTION_BATCH_SIZE,
     hostMetricsIntervalMs: e.HOST_METRICS_INTERVAL_MS ?? (nodeEnv === 'test' ? 0 : 5000),
     presenceSweepMs: e.PRESENCE_SWEEP_MS,
     tenantAlertForSeconds: e.TENANT_ALERT_FOR_SECONDS,

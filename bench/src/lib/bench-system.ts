@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startSystem } from '../../../scripts/lib/system.mjs';
+import { serviceEnv, startEventService, startSystem } from '../../../scripts/lib/system.mjs';
 import { devSecret } from '../../../scripts/lib/secrets.mjs';
-import { freePort } from '../../../scripts/lib/proc.mjs';
+import { freePort, stopChild } from '../../../scripts/lib/proc.mjs';
 import { POSTGRES_URL } from '../../../scripts/lib/services.mjs';
 import { expectStatus, postJson } from './http';
 import { readProcMemory, type ProcMemory } from './proc-stats';
@@ -43,7 +43,12 @@ export interface BenchSystem {
   portalUrl: string;
   ingestKey: string;
   centrifugoApiKey: string;
-  servicePid: number;
+  /** The Postgres database of this system (undefined on PGlite). */
+  databaseUrl?: string;
+  /** PGlite's data folder (the service's DATA_DIR), to be opened only while the service is stopped. */
+  pgliteDir: string;
+  /** The event service's pid (changes with `restartService`). */
+  readonly servicePid: number;
   centrifugoPid: number;
   /** Posts one event or `{events}` to `POST /v1/events`. */
   ingest(body: unknown): Promise<number>;
@@ -55,6 +60,11 @@ export interface BenchSystem {
   subscriptionToken(platformToken: string, channel: string): Promise<string>;
   serviceMemory(): ProcMemory;
   centrifugoMemory(): ProcMemory;
+  /**
+   * Stops the event service, runs `meanwhile` (PGlite's data may be written then: one process at a time),
+   * and starts it again with the same environment.
+   */
+  restartService(meanwhile?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,20 +100,21 @@ export async function startBenchSystem(o: BenchSystemOptions): Promise<BenchSyst
     rmSync(dataDir, { recursive: true, force: true });
   };
   let system: Awaited<ReturnType<typeof startSystem>>;
+  const systemOptions = {
+    centrifugoBin: o.centrifugoBin,
+    dataDir,
+    secrets,
+    ports,
+    databaseUrl,
+    portal: o.portal ?? false,
+    deployer: false,
+    quiet: true,
+    // Every bench client connects as the same demo user: the per-user limit would count them all as one person's tabs.
+    userConnectionLimit: 0,
+    env: { ...BENCH_SERVICE_ENV, ...o.env },
+  };
   try {
-    system = await startSystem({
-      centrifugoBin: o.centrifugoBin,
-      dataDir,
-      secrets,
-      ports,
-      databaseUrl,
-      portal: o.portal ?? false,
-      deployer: false,
-      quiet: true,
-      // Every bench client connects as the same demo user: the per-user limit would count them all as one person's tabs.
-      userConnectionLimit: 0,
-      env: { ...BENCH_SERVICE_ENV, ...o.env },
-    });
+    system = await startSystem(systemOptions);
   } catch (err) {
     await cleanup();
     throw err;
@@ -124,7 +135,11 @@ export async function startBenchSystem(o: BenchSystemOptions): Promise<BenchSyst
     portalUrl: `http://localhost:${ports.portal}`,
     ingestKey,
     centrifugoApiKey: secrets.CENTRIFUGO_API_KEY,
-    servicePid: pidOf('event-service'),
+    databaseUrl,
+    pgliteDir: path.join(dataDir, 'pglite'),
+    get servicePid() {
+      return pidOf('event-service');
+    },
     centrifugoPid: pidOf('centrifugo'),
     ingest: async (body) => (await postJson(`${serviceUrl}/v1/events`, body, bearer(ingestKey))).status,
     rawPublish: async (channel, data) => {
@@ -137,6 +152,14 @@ export async function startBenchSystem(o: BenchSystemOptions): Promise<BenchSyst
       expectStatus(await postJson<{ token: string }>(`${serviceUrl}/v1/realtime/subscription-token`, { channel }, bearer(token)), 200, `subscription token ${channel}`).token,
     serviceMemory: () => readProcMemory(pidOf('event-service')),
     centrifugoMemory: () => readProcMemory(pidOf('centrifugo')),
+    restartService: async (meanwhile) => {
+      const at = system.services.findIndex((svc) => svc.name === 'event-service');
+      await stopChild(system.services[at]!.child);
+      system.services.splice(at, 1);
+      await meanwhile?.();
+      // Pushed onto the same list `stop()` walks, so the new process is stopped with the rest.
+      await startEventService({ env: serviceEnv(systemOptions), port: ports.service, quiet: true, started: system.services });
+    },
     stop: async () => {
       await system.stop();
       await cleanup();

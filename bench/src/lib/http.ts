@@ -52,6 +52,29 @@ export function getStatus(url: string, headers: Record<string, string> = {}): Pr
   });
 }
 
+/** GETs with node:http and the shared keep-alive agent; resolves with the status and parsed body. */
+export function getJson<T = unknown>(url: string, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'GET', agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          parsed = text;
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed as T });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Throws unless the status is the expected one; the message carries the answer. */
 export function expectStatus<T>(res: JsonResponse<T>, status: number, what: string): T {
   if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);

@@ -48,6 +48,13 @@ export class ServiceMetrics {
   readonly #relayBatchDuration = new Histogram({ name: 'neo_relay_batch_duration_seconds', help: 'Time to relay one outbox batch (read, publish, mark), seconds.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
   readonly #rateLimited = new Counter({ name: 'neo_rate_limited_total', help: 'Requests refused 429 by a budget, by scope (user, tenant, tokens, tenant_connections, ingest, ingest_key_events, ingest_tenant_events).', labelNames: ['scope'] as const, registers: [this.registry] });
   readonly #relayErrors = new Counter({ name: 'neo_relay_errors_total', help: 'Relay attempts that failed and will be retried.', registers: [this.registry] });
+  readonly #retentionDeleted = new Counter({ name: 'neo_retention_deleted_events_total', help: 'Expired events deleted by the retention cleanup.', registers: [this.registry] });
+  readonly #retentionBatchDuration = new Histogram({
+    name: 'neo_retention_batch_duration_seconds',
+    help: 'Time of one retention delete batch (one short transaction), seconds.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly #centrifugoErrors = new Counter({ name: 'neo_centrifugo_api_errors_total', help: 'Failed Centrifugo server API calls, by method and kind (unreachable, auth, http, malformed, api).', labelNames: ['method', 'kind'] as const, registers: [this.registry] });
   readonly #tokensIssued = new Counter({ name: 'neo_tokens_issued_total', help: 'Centrifugo tokens issued, by kind (connection, subscription).', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly #tokensRefused = new Counter({ name: 'neo_tokens_refused_total', help: 'Centrifugo token requests refused, by kind and reason (policy denial reason or catalogue code).', labelNames: ['kind', 'reason'] as const, registers: [this.registry] });
@@ -117,6 +124,12 @@ export class ServiceMetrics {
   readonly relayBatch = (info: { size: number; ms: number }): void => {
     this.#relayBatchSize.observe(info.size);
     this.#relayBatchDuration.observe(info.ms / 1000);
+  };
+
+  /** For `RetentionWorker`'s `onBatch`. */
+  readonly retentionBatch = (info: { deleted: number; ms: number }): void => {
+    this.#retentionDeleted.inc(info.deleted);
+    this.#retentionBatchDuration.observe(info.ms / 1000);
   };
 
   /** For `Relay`'s `onError`. */

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { historyQuerySchema, type AnyEventEnvelope, type StreamPosition } from '@neo/contracts';
 import { AppError } from '../errors';
-import { eventsAfterSeq, queryHistory } from '../store/event-store';
+import { eventsAfterSeq } from '../store/event-store';
+import { queryHistory } from '../store/history-store';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 

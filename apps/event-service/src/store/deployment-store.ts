@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
-import type { AuditActor, DeploymentState, InstanceType } from '@neo/contracts';
+import { INSTANCE_TYPES, type AuditActor, type DeploymentState, type InstanceType } from '@neo/contracts';
 import type { Database } from './database';
 import type { Tx } from '../pipeline/projector';
 import { rowsOf } from './event-store';
 import { appendAudit } from './audit-store';
 import { joinColumns, joinOf, type StreamJoin } from './stream-join';
+import { runRead, type ReadStatement } from './read-statement';
 
 interface DeploymentRow {
   tenant_id: string;
@@ -74,12 +75,23 @@ export async function updateDeployment(tx: Tx, s: DeploymentState): Promise<void
     where tenant_id = ${s.tenantId} and id = ${s.id}`);
 }
 
-/** A tenant's deployments, newest first, with the stream join. */
-export async function listDeployments(database: Database, tenantId: string, channel: string, limit: number): Promise<{ items: DeploymentState[]; join: StreamJoin }> {
-  const rows = await database.rows<{ items: unknown; stream_seq: number | string; pending: unknown }>(sql`
+/**
+ * The statement behind a deployments page: the tenant's newest, read off (tenant_id, started_at desc,
+ * id) in order (an ordered walk: with sorting off, the planner cannot fetch them all and sort instead).
+ */
+export function deploymentsPage(tenantId: string, channel: string, limit: number): ReadStatement {
+  return {
+    plan: 'ordered-walk',
+    query: sql`
     select (select coalesce(json_agg(d), '[]'::json) from (
               select * from deployments where tenant_id = ${tenantId} order by started_at desc, id limit ${limit}) d) as items,
-           ${joinColumns(channel)}`);
+           ${joinColumns(channel)}`,
+  };
+}
+
+/** A tenant's deployments, newest first, with the stream join. */
+export async function listDeployments(database: Database, tenantId: string, channel: string, limit: number): Promise<{ items: DeploymentState[]; join: StreamJoin }> {
+  const rows = await runRead<{ items: unknown; stream_seq: number | string; pending: unknown }>(database, deploymentsPage(tenantId, channel, limit));
   const r = rows[0]!;
   return { items: json<DeploymentRow[]>(r.items).map(toDeploymentState), join: joinOf(r) };
 }
@@ -95,14 +107,27 @@ export async function getDeployment(database: Database, tenantId: string, id: st
   return { item: item ? toDeploymentState(item) : null, requested: Boolean(r.requested), join: joinOf(r) };
 }
 
+/**
+ * The statement behind `recentDurations`: for each instance type, its `sample` newest completed
+ * deployments read off deployments_eta_idx in order (not every completed deployment of the tenant
+ * numbered and filtered, which grew with the tenant's history).
+ */
+export function deploymentDurations(tenantId: string, sample: number): ReadStatement {
+  return {
+    plan: 'ordered-walk',
+    query: sql`
+    select t.instance_type, extract(epoch from (d.finished_at - d.started_at)) * 1000 as ms
+    from unnest(${sql.param([...INSTANCE_TYPES])}::text[]) as t(instance_type)
+    cross join lateral (
+      select finished_at, started_at from deployments
+      where tenant_id = ${tenantId} and instance_type = t.instance_type and status = 'completed'
+      order by finished_at desc limit ${sample}) d`,
+  };
+}
+
 /** Durations (ms) of the tenant's most recent completed deployments of each instance type. */
 export async function recentDurations(database: Database, tenantId: string, sample: number): Promise<Map<string, number[]>> {
-  const rows = await database.rows<{ instance_type: string; ms: number | string }>(sql`
-    select instance_type, ms from (
-      select instance_type, extract(epoch from (finished_at - started_at)) * 1000 as ms,
-             row_number() over (partition by instance_type order by finished_at desc) as n
-      from deployments where tenant_id = ${tenantId} and status = 'completed') t
-    where n <= ${sample}`);
+  const rows = await runRead<{ instance_type: string; ms: number | string }>(database, deploymentDurations(tenantId, sample));
   const byType = new Map<string, number[]>();
   for (const r of rows) byType.set(r.instance_type, [...(byType.get(r.instance_type) ?? []), Number(r.ms)]);
   return byType;

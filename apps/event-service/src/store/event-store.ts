@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
 import type { Database, Db } from './database';
 import type { ValidatedEvent } from '../pipeline/validate';
@@ -49,7 +49,7 @@ export interface StoredEvent {
   envelope: AnyEventEnvelope;
 }
 
-interface EventRow {
+export interface EventRow {
   pos: number | string;
   id: string;
   type: string;
@@ -72,31 +72,6 @@ export function toStoredEvent(r: EventRow): StoredEvent {
   return { pos: Number(r.pos), seq, envelope };
 }
 
-export interface HistoryQuery {
-  channel: string;
-  /** Full-text query (words, AND), matched against the type and the string and number values of `data`. */
-  q?: string;
-  from?: string;
-  to?: string;
-  limit: number;
-  /** Newest-first paging: only events with `pos` below this. */
-  beforePos?: number;
-}
-
-/** One page of a channel's stored events, newest first. */
-export async function queryHistory(database: Database, query: HistoryQuery): Promise<StoredEvent[]> {
-  const where: SQL[] = [sql`channel = ${query.channel}`];
-  if (query.beforePos !== undefined) where.push(sql`pos < ${query.beforePos}`);
-  if (query.from) where.push(sql`ts >= ${query.from}::timestamptz`);
-  if (query.to) where.push(sql`ts <= ${query.to}::timestamptz`);
-  if (query.q) where.push(sql`search @@ plainto_tsquery('simple', ${query.q})`);
-  const rows = await database.rows<EventRow>(sql`
-    select pos, id, type, tenant_id, data, ts, seq from events
-    where ${sql.join(where, sql` and `)}
-    order by pos desc limit ${query.limit}`);
-  return rows.map(toStoredEvent);
-}
-
 /** Session advisory lock of the active relay (one per database). */
 export const RELAY_LOCK = 7_420_002;
 
@@ -113,22 +88,57 @@ export async function eventsAfterSeq(database: Database, channel: string, afterS
   return rows.map(toStoredEvent);
 }
 
-/** Deletes events older than `olderThan` (retention); returns how many. Events not yet relayed stay. */
-export async function deleteExpiredEvents(database: Database, olderThan: Date, batch = 5000): Promise<number> {
+export interface RetentionOptions {
+  /** Events per delete (each its own short transaction). Default 1000. */
+  batchSize?: number;
+  /** Stops between batches when aborted (shutdown). */
+  signal?: AbortSignal;
+  /** Called after each batch with its size and duration, ms. */
+  onBatch?: (info: { deleted: number; ms: number }) => void;
+}
+
+/**
+ * Deletes events older than `olderThan` (retention); returns how many. Events not yet relayed stay.
+ * Oldest first by the created_at index, in batches that are each one short statement (row locks on the
+ * deleted rows only, held for milliseconds), pausing between batches as long as the batch took: the
+ * cleanup never takes more than half of one connection, which on PGlite (ONE connection for all) is what
+ * keeps ingest and the relay moving while a large backlog is deleted. `skip locked`: instances running
+ * it at the same time share the work instead of queueing on each other's rows.
+ */
+export async function deleteExpiredEvents(database: Database, olderThan: Date, options: RetentionOptions = {}): Promise<number> {
+  const batch = options.batchSize ?? 1000;
   let total = 0;
-  for (;;) {
-    const rows = await database.rows<{ n: number }>(sql`
+  while (!options.signal?.aborted) {
+    const t0 = performance.now();
+    const rows = await database.rows<{ n: number | string }>(sql`
       with doomed as (
-        select id from events e
+        select pos from events e
         where created_at < ${olderThan.toISOString()}::timestamptz
           and not exists (select 1 from outbox o where o.pos = e.pos)
-        limit ${batch}
-      ), del as (delete from events where id in (select id from doomed) returning 1)
+        order by created_at limit ${batch}
+        for update skip locked
+      ), del as (delete from events e using doomed d where e.pos = d.pos returning 1)
       select count(*)::int as n from del`);
     const n = Number(rows[0]?.n ?? 0);
+    const ms = performance.now() - t0;
     total += n;
-    if (n < batch) return total;
+    options.onBatch?.({ deleted: n, ms });
+    if (n < batch) break;
+    await pause(Math.max(ms, 5), options.signal);
   }
+  return total;
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 export function rowsOf<T>(result: unknown): T[] {

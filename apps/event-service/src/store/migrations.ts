@@ -256,4 +256,47 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       CREATE INDEX outbox_channel_pos_idx ON outbox (channel, pos);
     `,
   },
+  {
+    // Issue 19: every read walks an index in the order it returns and stops at the page. History ranges
+    // that the newest-first walk cannot finish are answered from (channel, ts, pos) without touching the
+    // heap. Notification pages walk (tenant_id, nseq) ascending, so that a row comparison can bound the
+    // walk on both ends (a DESC column cannot take part in one). CREATE INDEX blocks ingest while it
+    // builds: on a large events table, apply this migration in a quiet hour. A search reads all of the
+    // GIN index's pending list (new entries not yet merged; up to 4 MB by default, ~15 ms): 256 kB keeps
+    // that small, at the price of more frequent, smaller merges by the inserting transaction.
+    id: '0190_bounded_reads',
+    sql: `
+      CREATE INDEX events_channel_ts_pos_idx ON events (channel, ts, pos);
+      ALTER INDEX events_search_idx SET (gin_pending_list_limit = 256);
+      CREATE INDEX notifications_tenant_nseq_asc_idx ON notifications (tenant_id, nseq);
+      CREATE INDEX notifications_tenant_type_nseq_idx ON notifications (tenant_id, type, nseq);
+      DROP INDEX notifications_tenant_nseq_idx;
+      CREATE INDEX deployments_tenant_started_id_idx ON deployments (tenant_id, started_at DESC, id);
+      DROP INDEX deployments_tenant_started_idx;
+    `,
+  },
+  {
+    // Unread counts are kept, not counted: unread = total - read_below - read_above, where total counts
+    // the tenant's notifications, read_below those at or under the user's read-all watermark (counted
+    // once, when it was set) and read_above those marked read one by one above it. Backfilled here.
+    id: '0191_notification_counts',
+    sql: `
+      CREATE TABLE notification_counts (
+        tenant_id text PRIMARY KEY,
+        total bigint NOT NULL
+      );
+      INSERT INTO notification_counts (tenant_id, total) SELECT tenant_id, count(*) FROM notifications GROUP BY tenant_id;
+      ALTER TABLE notification_watermarks ADD COLUMN read_below bigint NOT NULL DEFAULT 0;
+      ALTER TABLE notification_watermarks ADD COLUMN read_above bigint NOT NULL DEFAULT 0;
+      INSERT INTO notification_watermarks (user_id, tenant_id, read_all_before)
+        SELECT DISTINCT r.user_id, n.tenant_id, 0 FROM notification_reads r JOIN notifications n ON n.id = r.notification_id
+        ON CONFLICT (user_id, tenant_id) DO NOTHING;
+      DELETE FROM notification_reads r USING notifications n, notification_watermarks w
+        WHERE n.id = r.notification_id AND w.user_id = r.user_id AND w.tenant_id = n.tenant_id AND n.nseq <= w.read_all_before;
+      UPDATE notification_watermarks w SET
+        read_below = (SELECT count(*) FROM notifications n WHERE n.tenant_id = w.tenant_id AND n.nseq <= w.read_all_before),
+        read_above = (SELECT count(*) FROM notification_reads r JOIN notifications n ON n.id = r.notification_id
+                      WHERE r.user_id = w.user_id AND n.tenant_id = w.tenant_id);
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from './database';
 import type { Tx } from '../pipeline/projector';
 import { rowsOf } from './event-store';
+import { runRead, usePlan, type ReadStatement } from './read-statement';
 import { joinColumns, joinOf, type StreamJoin } from './stream-join';
 import type { BillingEventType, NotificationDraft } from '../domain/billing';
 
@@ -38,11 +39,35 @@ function toNotification(r: NotificationRow): Notification {
   };
 }
 
-export async function insertNotification(tx: Tx, n: NotificationDraft): Promise<void> {
+/**
+ * Locks the tenants' notification counters (creating missing ones), in one order for every transaction,
+ * so that two ingest transactions never wait on each other in a cycle. Taken BEFORE the notifications
+ * are inserted: their `nseq` is then drawn under the lock, and a read-all holding it knows that no
+ * lower `nseq` of the tenant can still commit after it (the watermark and the kept counts agree).
+ */
+export async function lockNotificationCounts(tx: Tx, tenantIds: string[]): Promise<void> {
+  const tenants = sql.param([...new Set(tenantIds)]);
+  await tx.execute(sql`insert into notification_counts (tenant_id, total) select t, 0 from unnest(${tenants}::text[]) t order by t on conflict (tenant_id) do nothing`);
+  await tx.execute(sql`select tenant_id from notification_counts where tenant_id = any(${tenants}::text[]) order by tenant_id for update`);
+}
+
+/** Adds what the transaction inserted to the counters it locked (lockNotificationCounts). */
+export async function addNotificationCounts(tx: Tx, added: Map<string, number>): Promise<void> {
+  if (added.size === 0) return;
   await tx.execute(sql`
+    update notification_counts c set total = c.total + u.n
+    from unnest(${sql.param([...added.keys()])}::text[], ${sql.param([...added.values()])}::bigint[]) as u(tenant_id, n)
+    where c.tenant_id = u.tenant_id`);
+}
+
+/** Inserts the notification; false when its id is stored already. Call under lockNotificationCounts. */
+export async function insertNotification(tx: Tx, n: NotificationDraft): Promise<boolean> {
+  const rows = rowsOf<{ id: string }>(await tx.execute(sql`
     insert into notifications (id, tenant_id, type, status, amount, currency, message, details, created_at)
     values (${n.id}::uuid, ${n.tenantId}, ${n.type}, ${n.status}, ${n.amount}, ${n.currency}, ${n.message}, ${JSON.stringify(n.details)}::jsonb, ${n.createdAt}::timestamptz)
-    on conflict (id) do nothing`);
+    on conflict (id) do nothing
+    returning id`));
+  return rows.length === 1;
 }
 
 /** The highest usage threshold already notified for this resource and period, locked until commit. */
@@ -84,19 +109,62 @@ export interface NotificationPage {
   join: StreamJoin;
 }
 
-/** One page, the exact unread count and the stream join, from one snapshot (one statement). */
-export async function queryNotifications(database: Database, q: NotificationQuery): Promise<NotificationPage> {
-  const where: SQL[] = [sql`n.tenant_id = ${q.tenantId}`];
-  if (q.type) where.push(sql`n.type = ${q.type}`);
-  if (q.beforeSeq !== undefined) where.push(sql`n.nseq < ${q.beforeSeq}`);
-  if (q.unread) where.push(sql`not ${isRead(q.userId, q.tenantId)}`);
-  const rows = await database.rows<{ items: unknown; unread: number | string; stream_seq: number | string; pending: unknown }>(sql`
+const MAX_NSEQ = '9223372036854775807';
+const watermarkOf = (userId: string, tenantId: string) =>
+  sql`coalesce((select w.read_all_before from notification_watermarks w where w.user_id = ${userId} and w.tenant_id = ${tenantId}), 0)`;
+
+interface TenantWalk {
+  tenantId: string;
+  type?: BillingEventType;
+  /** Only `nseq` below this (the cursor). */
+  beforeSeq?: number;
+  /** Only `nseq` above this (the read-all watermark, for unread pages). */
+  above?: SQL;
+}
+
+/**
+ * A range of (tenant_id, nseq) — or (tenant_id, type, nseq) — walked newest first, bounded by the
+ * cursor above and, for unread pages, by the read-all watermark below (nothing under it is unread).
+ * Row comparisons rather than equalities, for the reason given at `channelWalk` in history-store.ts: only
+ * this index can give the order, so the walk stops at the page instead of filtering the global `nseq`.
+ */
+function tenantWalk(w: TenantWalk): { where: SQL; order: SQL } {
+  const before = sql`${w.beforeSeq ?? MAX_NSEQ}::bigint`;
+  const above = w.above ?? sql`0::bigint`;
+  if (w.type) {
+    return {
+      where: sql`(n.tenant_id, n.type, n.nseq) < (${w.tenantId}::text, ${w.type}::text, ${before}) and (n.tenant_id, n.type, n.nseq) > (${w.tenantId}::text, ${w.type}::text, ${above})`,
+      order: sql`order by n.tenant_id desc, n.type desc, n.nseq desc`,
+    };
+  }
+  return {
+    where: sql`(n.tenant_id, n.nseq) < (${w.tenantId}::text, ${before}) and (n.tenant_id, n.nseq) > (${w.tenantId}::text, ${above})`,
+    order: sql`order by n.tenant_id desc, n.nseq desc`,
+  };
+}
+
+/** The kept unread count (migration 0191): the tenant's total less what the user has read. */
+const unreadCountOf = (userId: string, tenantId: string) => sql`(
+  coalesce((select c.total from notification_counts c where c.tenant_id = ${tenantId}), 0)
+  - coalesce((select w.read_below + w.read_above from notification_watermarks w where w.user_id = ${userId} and w.tenant_id = ${tenantId}), 0))`;
+
+/** The statement behind a notification page: page, unread count and stream join from one snapshot. */
+export function notificationPage(q: NotificationQuery): ReadStatement {
+  const unreadOnly = q.unread ? sql`and not exists (select 1 from notification_reads r where r.user_id = ${q.userId} and r.notification_id = n.id)` : sql``;
+  const walk = tenantWalk({ tenantId: q.tenantId, type: q.type, beforeSeq: q.beforeSeq, above: q.unread ? watermarkOf(q.userId, q.tenantId) : undefined });
+  return { plan: 'ordered-walk', query: sql`
     select
       (select coalesce(json_agg(p order by p.nseq desc), '[]'::json) from (
          select n.*, ${isRead(q.userId, q.tenantId)} as read from notifications n
-         where ${sql.join(where, sql` and `)} order by n.nseq desc limit ${q.limit + 1}) p) as items,
-      (select count(*) from notifications n where n.tenant_id = ${q.tenantId} and not ${isRead(q.userId, q.tenantId)}) as unread,
-      ${joinColumns(q.channel)}`);
+         where ${walk.where} ${unreadOnly}
+         ${walk.order} limit ${q.limit + 1}) p) as items,
+      ${unreadCountOf(q.userId, q.tenantId)} as unread,
+      ${joinColumns(q.channel)}` };
+}
+
+/** One page, the exact unread count and the stream join, from one snapshot (one statement). */
+export async function queryNotifications(database: Database, q: NotificationQuery): Promise<NotificationPage> {
+  const rows = await runRead<{ items: unknown; unread: number | string; stream_seq: number | string; pending: unknown }>(database, notificationPage(q));
   const r = rows[0]!;
   const all = json<NotificationRow[]>(r.items);
   const page = all.slice(0, q.limit);
@@ -114,29 +182,54 @@ export async function getNotification(database: Database, tenantId: string, user
   return rows[0] ? toNotification(rows[0]) : null;
 }
 
-/** Marks one notification read for the user; false when the tenant has no such notification. */
+/** The user's watermark row in the tenant, created when missing and locked until commit. */
+async function lockWatermark(tx: Tx, tenantId: string, userId: string): Promise<number> {
+  await tx.execute(sql`insert into notification_watermarks (user_id, tenant_id, read_all_before) values (${userId}, ${tenantId}, 0) on conflict (user_id, tenant_id) do nothing`);
+  const rows = rowsOf<{ read_all_before: number | string }>(await tx.execute(sql`
+    select read_all_before from notification_watermarks where user_id = ${userId} and tenant_id = ${tenantId} for update`));
+  return Number(rows[0]!.read_all_before);
+}
+
+/**
+ * Marks one notification read for the user; false when the tenant has no such notification. Under the
+ * user's watermark row, so that a read-all running at the same time cannot count the same one twice.
+ */
 export async function markRead(database: Database, tenantId: string, userId: string, id: string): Promise<boolean> {
-  const rows = await database.rows<{ id: string }>(sql`
-    with target as (select id from notifications where tenant_id = ${tenantId} and id = ${id}::uuid),
-    ins as (insert into notification_reads (user_id, notification_id) select ${userId}, id from target on conflict do nothing)
-    select id from target`);
-  return rows.length === 1;
+  return database.db.transaction(async (tx) => {
+    const target = rowsOf<{ nseq: number | string }>(await tx.execute(sql`select nseq from notifications where tenant_id = ${tenantId} and id = ${id}::uuid`));
+    if (target.length === 0) return false;
+    const watermark = await lockWatermark(tx, tenantId, userId);
+    if (Number(target[0]!.nseq) <= watermark) return true; // read already, by a read-all
+    const inserted = rowsOf<{ notification_id: string }>(await tx.execute(sql`
+      insert into notification_reads (user_id, notification_id) values (${userId}, ${id}::uuid) on conflict do nothing returning notification_id`));
+    if (inserted.length === 1) {
+      await tx.execute(sql`update notification_watermarks set read_above = read_above + 1 where user_id = ${userId} and tenant_id = ${tenantId}`);
+    }
+    return true;
+  });
 }
 
 /**
  * Marks everything up to now read with one watermark row instead of a row per notification: constant
- * cost however many there are; notifications arriving later are above it, hence unread.
+ * cost however many there are; notifications arriving later are above it, hence unread. Holding the
+ * tenant's counter (shared) while it reads the newest `nseq` and the total means no notification of the
+ * tenant is half-inserted meanwhile, so `read_below` is exactly the number at or under the watermark.
  */
 export async function markAllRead(database: Database, tenantId: string, userId: string): Promise<void> {
   await database.db.transaction(async (tx) => {
+    await usePlan(tx, 'ordered-walk'); // for the newest nseq below
+    await tx.execute(sql`insert into notification_counts (tenant_id, total) values (${tenantId}, 0) on conflict (tenant_id) do nothing`);
+    const counted = rowsOf<{ total: number | string }>(await tx.execute(sql`select total from notification_counts where tenant_id = ${tenantId} for share`));
+    await lockWatermark(tx, tenantId, userId);
+    const newest = tenantWalk({ tenantId });
     await tx.execute(sql`
-      insert into notification_watermarks (user_id, tenant_id, read_all_before)
-      select ${userId}, ${tenantId}, coalesce(max(nseq), 0) from notifications where tenant_id = ${tenantId}
-      on conflict (user_id, tenant_id) do update set read_all_before = greatest(notification_watermarks.read_all_before, excluded.read_all_before), updated_at = now()`);
+      update notification_watermarks set
+        read_all_before = coalesce((select n.nseq from notifications n where ${newest.where} ${newest.order} limit 1), 0),
+        read_below = ${Number(counted[0]!.total)}, read_above = 0, updated_at = now()
+      where user_id = ${userId} and tenant_id = ${tenantId}`);
     // Rows under the watermark say nothing any more.
     await tx.execute(sql`
       delete from notification_reads r using notifications n
-      where r.user_id = ${userId} and n.id = r.notification_id and n.tenant_id = ${tenantId}
-        and n.nseq <= (select read_all_before from notification_watermarks where user_id = ${userId} and tenant_id = ${tenantId})`);
+      where r.user_id = ${userId} and n.id = r.notification_id and n.tenant_id = ${tenantId}`);
   });
 }

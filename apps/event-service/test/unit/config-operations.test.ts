@@ -16,6 +16,11 @@ describe('loadConfig: operations', () => {
     expect(loadConfig({ ...base, SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '30000' }).shutdown).toEqual({ delayMs: 5000, timeoutMs: 30_000 });
   });
 
+  it('retention: hourly in batches of 1,000 by default; 0 turns the cleanup off', () => {
+    expect(loadConfig(base)).toMatchObject({ retentionDays: 30, retentionIntervalMs: 3_600_000, retentionBatchSize: 1000 });
+    expect(loadConfig({ ...base, RETENTION_INTERVAL_MS: '0', RETENTION_BATCH_SIZE: '200' })).toMatchObject({ retentionIntervalMs: 0, retentionBatchSize: 200 });
+  });
+
   it('accepts the Redis URL forms Centrifugo accepts', () => {
     for (const url of ['redis://redis:6379', 'rediss://user:pw@redis.example.com:6380/0', 'redis+sentinel://s1:26379?sentinel_master_name=mymaster']) {
       expect(loadConfig({ ...base, CENTRIFUGO_ENGINE: 'redis', REDIS_URL: url }).centrifugo.redisUrl).toBe(url);
@@ -32,6 +37,8 @@ describe('loadConfig: operations', () => {
     [{ ...base, CENTRIFUGO_TOKEN_SECRET: undefined }, /^CENTRIFUGO_TOKEN_SECRET is required$/],
     [{ ...base, SHUTDOWN_DELAY_MS: '-1' }, /^SHUTDOWN_DELAY_MS: /],
     [{ ...base, SHUTDOWN_TIMEOUT_MS: 'soon' }, /^SHUTDOWN_TIMEOUT_MS: /],
+    [{ ...base, RETENTION_BATCH_SIZE: '0' }, /^RETENTION_BATCH_SIZE: /],
+    [{ ...base, RETENTION_INTERVAL_MS: '-5' }, /^RETENTION_INTERVAL_MS: /],
   ])('refuses %o with one line naming the variable', (env, message) => {
     let error: unknown;
     try {
