@@ -32,7 +32,7 @@ const wanted = (name: string) => !only || only.includes(name);
 export interface LatestResults {
   b1: Array<Pick<B1Detail, 'rate' | 'p50_ms' | 'p99_ms' | 'raw_p50_ms' | 'raw_p99_ms'>> | null;
   b2: B2Result | null;
-  b3: Array<Pick<B3Detail, 'subscribers' | 'ours_dps' | 'socketio_dps' | 'ours_p99_ms' | 'socketio_p99_ms'>> | null;
+  b3: Array<Pick<B3Detail, 'subscribers' | 'ours_dps' | 'socketio_dps' | 'ours_p99_ms' | 'socketio_p99_ms' | 'ours_dps_per_cpu' | 'socketio_dps_per_cpu'>> | null;
   b4: Pick<B4Detail, 'clients' | 'seconds' | 'service_rss_mb' | 'centrifugo_kb_per_conn'> | null;
   b5: Pick<B5Detail, 'js_gz_kb' | 'ingest_to_dom_ms'> | null;
   /** B6 noisy neighbour (PostgreSQL): the victim's delivery p99 quiet and under each flood; share of the flood refused. */
@@ -96,7 +96,7 @@ async function main(): Promise<number> {
   details.b2 = b2?.phases ?? null;
   latest.b2 = b2?.result ?? null;
   details.b3 = await scenario('b3', 'fan-out, ours vs Socket.IO', () => runB3(ctx));
-  latest.b3 = details.b3?.map((d) => pick(d, ['subscribers', 'ours_dps', 'socketio_dps', 'ours_p99_ms', 'socketio_p99_ms'] as const)) ?? null;
+  latest.b3 = details.b3?.map((d) => pick(d, ['subscribers', 'ours_dps', 'socketio_dps', 'ours_p99_ms', 'socketio_p99_ms', 'ours_dps_per_cpu', 'socketio_dps_per_cpu'] as const)) ?? null;
   details.b4 = await scenario('b4', 'connect storm', () => runB4(ctx));
   latest.b4 = details.b4 ? pick(details.b4, ['clients', 'seconds', 'service_rss_mb', 'centrifugo_kb_per_conn'] as const) : null;
   details.b5 = await scenario('b5', 'portal', () => runB5(ctx));

@@ -15,6 +15,14 @@ import { eventRoutes } from './routes/events';
 import { CentrifugoClient } from './centrifugo/client';
 import { DurableSink } from './pipeline/durable-sink';
 import { Relay } from './pipeline/relay';
+import { FastPath } from './pipeline/fast-path';
+
+/**
+ * How old an outbox row must be before the relay takes it from the fast path, ms: for rows of an instance
+ * that died before publishing. This instance's own failures are handed over at once (`takeOver`). Long
+ * enough that a slow moment never makes the relay publish, again, what the fast path has in flight.
+ */
+const FAST_PATH_GRACE_MS = 10_000;
 import { RetentionWorker } from './pipeline/retention';
 import type { Projector } from './pipeline/projector';
 import { MonitoringCollector } from './monitoring/collector';
@@ -118,7 +126,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const requests = database.forRequests();
   app.decorate('database', database);
   metrics.bindDatabase(database);
+  // The fast path publishes each commit's events from memory; the relay publishes what it could not
+  // (older than the grace) and, on shutdown, everything. With FAST_PATH=off the relay publishes all.
+  const fastPath = config.fastPath && options.relay !== false
+    ? new FastPath(database, centrifugo, {
+        onPublished: metrics.fastPathPublished,
+        onFallback: (reason, events) => {
+          metrics.fastPathFallback(reason, events);
+          relay.takeOver();
+          app.log.warn({ err: (reason as Error).message, events }, 'fast path: left to the relay');
+        },
+      })
+    : null;
   const relay = new Relay(database, centrifugo, {
+    graceMs: fastPath ? FAST_PATH_GRACE_MS : 0,
     onError: (err) => {
       metrics.relayError();
       app.log.warn({ err: (err as Error).message }, 'relay: publish failed; retrying');
@@ -153,7 +174,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     alertProjector,
     instanceMetricsProjector(tenantAlertRules(config.tenantAlertForSeconds)),
   ];
-  const sink = metrics.instrumentSink(new DurableSink(database, relay, projectors, { maxQueuedEvents: config.ingestQueueMaxEvents }));
+  const sink = metrics.instrumentSink(new DurableSink(database, projectors, {
+    maxQueuedEvents: config.ingestQueueMaxEvents,
+    onCommitted: fastPath?.publish,
+    wakeRelay: () => relay.wake(),
+  }));
   await app.register(eventRoutes, { sink });
 
   const presence = new PresenceService(requests, centrifugo, sink);
@@ -195,7 +220,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   if (options.relay !== false) app.addHook('onReady', () => relay.start());
   app.addHook('onClose', async () => {
     // onClose runs after the listener closed and in-flight requests finished (preClose runs before),
-    // so what those last requests stored is published too: drain (bounded), stop, then close the database.
+    // so what those last requests stored is published too: the fast path finishes what it has in flight,
+    // the relay drains the rest (bounded), then the database closes.
+    await fastPath?.stop();
     await relay.stop({ drain: true, timeoutMs: 5_000 });
     if (!options.database) await database.close();
   });

@@ -58,6 +58,7 @@ const envSchema = z.object({
   RATE_LIMIT_TENANT_CONNECTIONS: z.coerce.number().int().min(1).max(10_000_000).default(2000),
   RATE_LIMIT_INGEST_EVENTS_PER_KEY: z.coerce.number().int().min(1).max(10_000_000).default(2000),
   RATE_LIMIT_INGEST_EVENTS_PER_TENANT: z.coerce.number().int().min(1).max(10_000_000).default(200),
+  FAST_PATH: z.enum(['on', 'off'], { error: '"on" or "off"' }).default('on'),
   INGEST_QUEUE_MAX_EVENTS: z.coerce.number().int().min(500).max(10_000_000).default(20_000),
   DB_INGEST_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(6),
   DB_REQUEST_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(6),
@@ -139,6 +140,11 @@ export interface Config {
     /** Events per tenant per second, over all keys. Default 200 (a full batch of 500 fits the 3 s burst). */
     readonly ingestEventsPerTenant: number;
   };
+  /**
+   * Publish each commit's events from memory right after it (on, the default), the outbox relay publishing
+   * only what that could not; off: the relay publishes everything (slower; for diagnosis).
+   */
+  readonly fastPath: boolean;
   /** Events waiting for a commit beyond which ingest answers 503 with Retry-After. Default 20000. */
   readonly ingestQueueMaxEvents: number;
   /** Postgres connections: pools for ingest/background and for requests, and the requests' statement timeout (ms). */
@@ -288,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ingestEventsPerKey: e.RATE_LIMIT_INGEST_EVENTS_PER_KEY,
       ingestEventsPerTenant: e.RATE_LIMIT_INGEST_EVENTS_PER_TENANT,
     },
+    fastPath: e.FAST_PATH === 'on',
     ingestQueueMaxEvents: e.INGEST_QUEUE_MAX_EVENTS,
     db: { ingestPoolSize: e.DB_INGEST_POOL_SIZE, requestPoolSize: e.DB_REQUEST_POOL_SIZE, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS },
     retentionDays: e.RETENTION_DAYS,

@@ -9,6 +9,9 @@ export interface B2Result {
   postgres_batch_eps: number;
   pglite_single_eps: number;
   pglite_batch_eps: number;
+  /** Delivered to a subscriber, per second from the first request to the last delivery (a rate that trails the accepted one is a miss). */
+  postgres_single_delivered_eps: number;
+  postgres_batch_delivered_eps: number;
 }
 
 export interface B2Phase {
@@ -84,8 +87,16 @@ export async function runB2(ctx: ScenarioContext): Promise<{ result: B2Result; p
     }
   }
   const eps = (db: string, mode: string) => phases.find((p) => p.database === db && p.mode === mode)?.accepted_eps ?? 0;
+  const delivered = (db: string, mode: string) => phases.find((p) => p.database === db && p.mode === mode)?.delivered_eps ?? 0;
   return {
-    result: { postgres_single_eps: eps('postgres', 'single'), postgres_batch_eps: eps('postgres', 'batch'), pglite_single_eps: eps('pglite', 'single'), pglite_batch_eps: eps('pglite', 'batch') },
+    result: {
+      postgres_single_eps: eps('postgres', 'single'),
+      postgres_batch_eps: eps('postgres', 'batch'),
+      pglite_single_eps: eps('pglite', 'single'),
+      pglite_batch_eps: eps('pglite', 'batch'),
+      postgres_single_delivered_eps: delivered('postgres', 'single'),
+      postgres_batch_delivered_eps: delivered('postgres', 'batch'),
+    },
     phases,
   };
 }

@@ -1,12 +1,21 @@
 import type { AcceptedEvent } from '@neo/contracts';
 import { AppError } from '../errors';
 import { isDatabaseUnavailable, type Database } from '../store/database';
-import { appendEvents, OUTBOX_NOTIFY } from '../store/event-store';
+import { appendEvents, ConcurrentDuplicateError, OUTBOX_NOTIFY, storedIds } from '../store/event-store';
 import { sql } from 'drizzle-orm';
+import type { AnyEventEnvelope } from '@neo/contracts';
 import type { EventSink } from './sink';
 import type { ValidatedEvent } from './validate';
-import type { Relay } from './relay';
 import type { Projector } from './projector';
+
+/** An event whose ingest transaction committed: stored, numbered in its channel, in the outbox. */
+export interface CommittedEvent {
+  pos: number;
+  seq: number;
+  channel: string;
+  /** The envelope as subscribers get it, `seq` included. */
+  envelope: AnyEventEnvelope;
+}
 
 export interface DurableSinkOptions {
   /** Most transactions in flight at once (Postgres); PGlite has one connection, so one. Default 4. */
@@ -18,6 +27,13 @@ export interface DurableSinkOptions {
    * instead of queueing without bound while the database is slow. Default 20000.
    */
   maxQueuedEvents?: number;
+  /**
+   * Called after each commit with the events it stored for the first time (the fast path publishes
+   * them at once, in each channel's order). Without it, the relays are woken and publish from the outbox.
+   */
+  onCommitted?: (events: CommittedEvent[]) => void;
+  /** Wakes this instance's relay (used when there is no `onCommitted`). */
+  wakeRelay?: () => void;
 }
 
 interface Pending {
@@ -44,16 +60,21 @@ export class DurableSink implements EventSink {
   #queuedEvents = 0;
   readonly #notifier: OutboxNotifier | null;
 
+  readonly #onCommitted: ((events: CommittedEvent[]) => void) | null;
+  readonly #wakeRelay: () => void;
+
   constructor(
     private readonly database: Database,
-    private readonly relay: Relay,
     private readonly projectors: readonly Projector[] = [],
     options: DurableSinkOptions = {},
   ) {
     this.#maxActive = database.kind === 'pglite' ? 1 : (options.maxConcurrentCommits ?? 4);
     this.#maxGroupEvents = options.maxGroupEvents ?? 2000;
     this.#maxQueuedEvents = options.maxQueuedEvents ?? 20_000;
-    this.#notifier = database.kind === 'postgres' ? new OutboxNotifier(database) : null;
+    this.#onCommitted = options.onCommitted ?? null;
+    this.#wakeRelay = options.wakeRelay ?? (() => {});
+    // Other instances' relays only need waking when they, not this process, publish what it stored.
+    this.#notifier = database.kind === 'postgres' && !this.#onCommitted ? new OutboxNotifier(database) : null;
   }
 
   accept(events: ValidatedEvent[]): Promise<AcceptedEvent[]> {
@@ -91,7 +112,7 @@ export class DurableSink implements EventSink {
 
   async #commitGroup(group: Pending[]): Promise<void> {
     try {
-      const results = await this.#commit(group.map((p) => p.events));
+      const results = await this.#commitRetryingDuplicates(group.map((p) => p.events));
       group.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       if (group.length === 1 || isDatabaseUnavailable(err)) {
@@ -101,10 +122,21 @@ export class DurableSink implements EventSink {
       }
       for (const p of group) {
         try {
-          p.resolve((await this.#commit([p.events]))[0]!);
+          p.resolve((await this.#commitRetryingDuplicates([p.events]))[0]!);
         } catch (single) {
           p.reject(mapError(single));
         }
+      }
+    }
+  }
+
+  /** A transaction that lost a race to store the same id is simply tried again (it then sees the id). */
+  async #commitRetryingDuplicates(requests: ValidatedEvent[][]): Promise<AcceptedEvent[][]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#commit(requests);
+      } catch (err) {
+        if (!(err instanceof ConcurrentDuplicateError) || attempt >= 3) throw err;
       }
     }
   }
@@ -116,18 +148,33 @@ export class DurableSink implements EventSink {
     for (const events of requests) for (const e of events) if (!unique.has(e.envelope.id)) unique.set(e.envelope.id, e);
     const all = [...unique.values()];
     const result = await this.database.db.transaction(async (tx) => {
-      const appended = await appendEvents(tx, all);
-      if (appended.inserted.size > 0) {
-        for (const projector of this.projectors) {
-          const mine = all.filter((e) => appended.inserted.has(e.envelope.id) && projector.types.has(e.envelope.type));
-          if (mine.length > 0) await projector.apply(tx, mine);
-        }
+      // Read models first, then one insert for everything (with what they derived): the channels'
+      // counters, locked by that insert until commit, are then held as briefly as possible, and taken in
+      // one statement, in one order.
+      const stored = await storedIds(tx, all.map((e) => e.envelope.id));
+      const fresh = all.filter((e) => !stored.has(e.envelope.id));
+      const derived: ValidatedEvent[] = [];
+      for (const projector of this.projectors) {
+        const mine = fresh.filter((e) => projector.types.has(e.envelope.type));
+        if (mine.length > 0) derived.push(...((await projector.apply(tx, mine)) ?? []));
       }
-      return appended;
+      const appended = await appendEvents(tx, [...all, ...derived]);
+      // An event projected as new that a concurrent transaction stored meanwhile: roll back and retry.
+      if (fresh.some((e) => !appended.inserted.has(e.envelope.id))) throw new ConcurrentDuplicateError('an id was stored by a concurrent transaction; retry');
+      return { ...appended, stored: [...fresh, ...derived] };
     });
     if (result.inserted.size > 0) {
-      this.relay.wake();
-      this.#notifier?.poke();
+      if (this.#onCommitted) {
+        const committed: CommittedEvent[] = [];
+        for (const e of result.stored) {
+          const at = result.inserted.get(e.envelope.id);
+          if (at) committed.push({ pos: at.pos, seq: at.seq, channel: e.channel, envelope: { ...e.envelope, seq: at.seq } as AnyEventEnvelope });
+        }
+        this.#onCommitted(committed);
+      } else {
+        this.#wakeRelay();
+        this.#notifier?.poke();
+      }
     }
     const byId = new Map(result.accepted.map((a) => [a.id, a]));
     return requests.map((events) => events.map((e) => byId.get(e.envelope.id)!));

@@ -4,14 +4,15 @@ import type { ValidatedEvent } from './validate';
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
- * A read model kept in step with the event log: `apply` runs inside the ingest transaction, after the
- * events are appended, for the events stored for the first time (a retried id is not applied twice).
- * Throwing an AppError (409 out of order, 400 backwards, 404 unknown) refuses the whole request: nothing
- * is stored, nothing is published.
+ * A read model kept in step with the event log: `apply` runs inside the ingest transaction, before the
+ * events are appended, for the events not stored yet (a retried id is not applied twice). It may return
+ * events it derives (an alert a metric opened): they are stored with the others, in the same statement,
+ * and published like them. Throwing an AppError (409 out of order, 400 backwards, 404 unknown) refuses
+ * the whole request: nothing is stored, nothing is published.
  */
 export interface Projector {
   readonly name: string;
   /** Event types this projector cares about; others are not passed to it. */
   readonly types: ReadonlySet<string>;
-  apply(tx: Tx, events: ValidatedEvent[]): Promise<void>;
+  apply(tx: Tx, events: ValidatedEvent[]): Promise<ValidatedEvent[] | void>;
 }

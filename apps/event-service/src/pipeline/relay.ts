@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Session } from '../store/database';
-import { RELAY_LOCK, rowsOf, toStoredEvent, OUTBOX_NOTIFY } from '../store/event-store';
+import { RELAY_LOCK, removeFromOutbox, rowsOf, toStoredEvent, OUTBOX_NOTIFY } from '../store/event-store';
 import type { CentrifugoClient, PublishRequest } from '../centrifugo/client';
 
 export interface RelayOptions {
@@ -10,6 +10,11 @@ export interface RelayOptions {
   pollMs?: number;
   /** How often an instance whose relay is not the active one checks whether it should take over, ms. Default 500. */
   standbyPollMs?: number;
+  /**
+   * Rows younger than this are left to the fast path, which publishes them the moment they commit; the
+   * relay publishes what the fast path could not (a failed or lost publish), ms. 0 (default): everything.
+   */
+  graceMs?: number;
   /** First retry delay after a failure, ms; doubles up to `maxBackoffMs`. Default 100. */
   minBackoffMs?: number;
   /** Default 5000. */
@@ -38,11 +43,15 @@ interface BatchRow {
  * event id as `idempotency_key`, and records the channel sequence, offset and epoch it got.
  *
  * Three steps per batch, on a connection of its own (never waiting behind readers or ingest for one):
- * 1. give the batch's events their channel sequence numbers and COMMIT, before anything is published:
+ * 1. give the batch's events that have none their channel sequence numbers and COMMIT, before anything is published:
  *    whatever a subscriber can see live is then already readable from history, so catch-up readers need
  *    no lock and can never hold the relay up (nor it them);
  * 2. publish the batch;
- * 3. record Centrifugo's offsets and take the rows out of the outbox, in one statement.
+ * 3. take the rows out of the outbox.
+ *
+ * Since events are numbered in their ingest transaction and published from memory right after it commits
+ * (the fast path), the relay is the fallback: with `graceMs` it only takes rows older than that — those
+ * the fast path could not publish (Centrifugo down, the process gone) — and on shutdown everything.
  * A crash between 2 and 3 leaves the rows in the outbox with their sequence numbers: they are published
  * again with the same `seq` under the same idempotency key, which Centrifugo drops (5-minute window).
  *
@@ -61,11 +70,18 @@ export class Relay {
   #loop: Promise<void> | null = null;
   #sleep: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   #idleWaiters: Array<() => void> = [];
+  /** Shutting down: the grace no longer applies, everything in the outbox is published. */
+  #draining = false;
+  /**
+   * The next run ignores the grace: at start (rows left by a previous process) and when the fast path
+   * gave up on something (`takeOver`), so that fallback does not wait out the grace.
+   */
+  #takeOver = true;
 
   constructor(db: Database, centrifugo: CentrifugoClient, options: RelayOptions = {}) {
     this.#db = db;
     this.#centrifugo = centrifugo;
-    this.#opts = { batchSize: 1000, pollMs: 1000, standbyPollMs: 500, minBackoffMs: 100, maxBackoffMs: 5000, ...options };
+    this.#opts = { batchSize: 1000, pollMs: 1000, standbyPollMs: 500, graceMs: 0, minBackoffMs: 100, maxBackoffMs: 5000, ...options };
   }
 
   async start(): Promise<void> {
@@ -84,6 +100,16 @@ export class Relay {
     }
   }
 
+  /**
+   * The fast path gave up on some events: the next run publishes everything in the outbox now, not only
+   * what is older than the grace (what the fast path still has in flight is published again, and dropped
+   * by Centrifugo as a repeat; order holds, the relay going by sequence).
+   */
+  takeOver(): void {
+    this.#takeOver = true;
+    this.wake();
+  }
+
   /** Resolves when the outbox was found empty after this call (used by drain and tests). */
   whenIdle(): Promise<void> {
     return new Promise((resolve) => {
@@ -95,6 +121,7 @@ export class Relay {
   /** Stops after the batch in flight; with `drain`, first publishes what is in the outbox (bounded by `timeoutMs`). */
   async stop({ drain = false, timeoutMs = 10_000 } = {}): Promise<void> {
     if (drain && this.#loop) {
+      this.#draining = true;
       await Promise.race([this.whenIdle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     }
     this.#stopped = true;
@@ -126,6 +153,12 @@ export class Relay {
           this.#pending = true;
         } else if (published === 0) {
           this.#idleWaiters.splice(0).forEach((r) => r());
+        } else if (published === 'fresh') {
+          // Only rows the fast path is publishing: look again soon if someone waits for an empty outbox.
+          if (this.#idleWaiters.length > 0) {
+            await this.#wait(Math.min(50, this.#opts.pollMs));
+            this.#pending = true;
+          }
         } else {
           this.#pending = true;
         }
@@ -170,8 +203,11 @@ export class Relay {
     await session?.end();
   }
 
-  /** Relays one batch. Returns how many events were published, or 'standby' when another relay is active. */
-  async relayOnce(): Promise<number | 'standby'> {
+  /**
+   * Relays one batch. Returns how many events were published, 'fresh' when the outbox holds only rows the
+   * fast path has yet to publish, or 'standby' when another instance's relay is the active one.
+   */
+  async relayOnce(): Promise<number | 'standby' | 'fresh'> {
     const started = performance.now();
     const session = await this.#activeSession();
     if (!session) return 'standby';
@@ -181,13 +217,32 @@ export class Relay {
       // Losing this commit in a crash is harmless: nothing of it was published yet, and the same rows
       // get the same numbers again (same order, same counters). Ingest commits stay synchronous.
       await tx.execute(sql`set local synchronous_commit = off`);
+      const grace = this.#draining || this.#takeOver ? 0 : this.#opts.graceMs;
+      this.#takeOver = false;
+      // With a grace, a channel's rows are taken only up to its first young one: young rows are the fast
+      // path's, and skipping over one would publish a channel out of order (a transaction that began
+      // earlier can commit, hence be numbered, later, so age does not follow `seq`).
       const batch = rowsOf<BatchRow>(
-        await tx.execute(sql`
-          select e.pos, e.id, e.type, e.tenant_id, e.channel, e.data, e.ts, e.seq
-          from outbox o join events e on e.pos = o.pos
-          order by o.pos
-          limit ${this.#opts.batchSize}`),
+        await tx.execute(
+          grace > 0
+            ? sql`
+              with young as (
+                select channel, min(seq) as first_young from outbox
+                where at >= now() - make_interval(secs => ${grace / 1000}) group by channel
+              )
+              select e.pos, e.id, e.type, e.tenant_id, e.channel, e.data, e.ts, e.seq
+              from outbox o join events e on e.pos = o.pos left join young y on y.channel = o.channel
+              where y.channel is null or o.seq < y.first_young
+              order by o.pos
+              limit ${this.#opts.batchSize}`
+            : sql`
+              select e.pos, e.id, e.type, e.tenant_id, e.channel, e.data, e.ts, e.seq
+              from outbox o join events e on e.pos = o.pos
+              order by o.pos
+              limit ${this.#opts.batchSize}`,
+        ),
       );
+      // Events are numbered at ingest; only rows written before that (an older version) have no number.
       const fresh = batch.filter((r) => r.seq === null);
       if (fresh.length === 0) return batch;
       const counts = new Map<string, number>();
@@ -195,7 +250,8 @@ export class Relay {
       const tops = rowsOf<{ channel: string; last_seq: number | string }>(
         await tx.execute(sql`
           insert into channel_streams (channel, last_seq)
-          select * from unnest(${sql.param([...counts.keys()])}::text[], ${sql.param([...counts.values()])}::bigint[])
+          select * from unnest(${sql.param([...counts.keys()])}::text[], ${sql.param([...counts.values()])}::bigint[]) as u(channel, n)
+          order by channel -- the lock order of ingest (appendEvents): no crosswise waits
           on conflict (channel) do update set last_seq = channel_streams.last_seq + excluded.last_seq
           returning channel, last_seq`),
       );
@@ -206,12 +262,17 @@ export class Relay {
       }
       // Parameters as arrays (unnest): constant statement text and building cost per batch.
       await tx.execute(sql`
-        update events e set seq = u.seq
-        from unnest(${sql.param(fresh.map((r) => r.id))}::uuid[], ${sql.param(fresh.map((r) => Number(r.seq)))}::bigint[]) as u(id, seq)
-        where e.id = u.id`);
+        with u as (select * from unnest(${sql.param(fresh.map((r) => r.id))}::uuid[], ${sql.param(fresh.map((r) => Number(r.seq)))}::bigint[]) as u(id, seq)),
+        ev as (update events e set seq = u.seq from u where e.id = u.id returning e.pos, e.seq)
+        update outbox o set seq = ev.seq from ev where o.pos = ev.pos`);
       return batch;
     });
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) {
+      if (this.#draining || this.#opts.graceMs === 0) return 0;
+      // (A run that ignored the grace and found nothing also means an empty outbox.)
+      const [left] = rowsOf<{ any: boolean }>(await session.db.execute(sql`select exists (select 1 from outbox) as any`));
+      return left?.any ? 'fresh' : 0;
+    }
 
     // 2. Publish.
     const publishes: PublishRequest[] = rows.map((r) => ({ channel: r.channel, data: toStoredEvent(r).envelope, idempotency_key: r.id }));
@@ -219,19 +280,11 @@ export class Relay {
     const transient = replies.find((reply) => reply.error && !PERMANENT_CODES.has(reply.error.code));
     if (transient?.error) throw new Error(`centrifugo refused a publication: ${transient.error.code} ${transient.error.message}`);
 
-    // 3. Offsets recorded and rows out of the outbox, one statement in one short transaction.
+    // 3. Out of the outbox, stamped published (one statement). A lost commit here only means the rows are
+    // published once more, under the same idempotency keys.
     await session.db.transaction(async (tx) => {
       await tx.execute(sql`set local synchronous_commit = off`);
-      await tx.execute(sql`
-        with done as (
-          update events e set cf_offset = u.off, cf_epoch = u.epoch, published_at = now()
-          from unnest(${sql.param(rows.map((r) => r.id))}::uuid[],
-                      ${sql.param(rows.map((_, i) => replies[i]?.publish?.offset ?? null))}::bigint[],
-                      ${sql.param(rows.map((_, i) => replies[i]?.publish?.epoch ?? null))}::text[]) as u(id, off, epoch)
-          where e.id = u.id
-          returning e.pos
-        )
-        delete from outbox where pos in (select pos from done)`);
+      await removeFromOutbox(tx, rows.map((r) => r.pos));
     });
     this.#opts.onBatch?.({ size: rows.length, ms: performance.now() - started });
     return rows.length;

@@ -47,6 +47,8 @@ export class ServiceMetrics {
   readonly #relayBatchSize = new Histogram({ name: 'neo_relay_batch_size', help: 'Events per outbox batch published to Centrifugo.', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [this.registry] });
   readonly #relayBatchDuration = new Histogram({ name: 'neo_relay_batch_duration_seconds', help: 'Time to relay one outbox batch (read, publish, mark), seconds.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
   readonly #rateLimited = new Counter({ name: 'neo_rate_limited_total', help: 'Requests refused 429 by a budget, by scope (user, tenant, tokens, tenant_connections, ingest, ingest_key_events, ingest_tenant_events).', labelNames: ['scope'] as const, registers: [this.registry] });
+  readonly #published = new Counter({ name: 'neo_published_events_total', help: 'Events published to Centrifugo, by path: fast (from memory right after the ingest commit) or relay (from the outbox: the fallback).', labelNames: ['path'] as const, registers: [this.registry] });
+  readonly #fastPathFallbacks = new Counter({ name: 'neo_fast_path_fallback_events_total', help: 'Events the fast path could not publish and left to the relay (Centrifugo refused or unreachable, or earlier events of the channel not out in time).', registers: [this.registry] });
   readonly #relayErrors = new Counter({ name: 'neo_relay_errors_total', help: 'Relay attempts that failed and will be retried.', registers: [this.registry] });
   readonly #retentionDeleted = new Counter({ name: 'neo_retention_deleted_events_total', help: 'Expired events deleted by the retention cleanup.', registers: [this.registry] });
   readonly #retentionBatchDuration = new Histogram({
@@ -101,6 +103,8 @@ export class ServiceMetrics {
         }
       },
     });
+    this.#published.inc({ path: 'fast' }, 0);
+    this.#published.inc({ path: 'relay' }, 0);
     // Zero series for every event type, so rates exist (and alerts evaluate) before the first event.
     for (const type of EVENT_TYPES) this.#ingestEvents.inc({ type }, 0);
   }
@@ -124,6 +128,16 @@ export class ServiceMetrics {
   readonly relayBatch = (info: { size: number; ms: number }): void => {
     this.#relayBatchSize.observe(info.size);
     this.#relayBatchDuration.observe(info.ms / 1000);
+    this.#published.inc({ path: 'relay' }, info.size);
+  };
+
+  /** For `FastPath`'s `onPublished` and `onFallback`. */
+  readonly fastPathPublished = (info: { size: number }): void => {
+    this.#published.inc({ path: 'fast' }, info.size);
+  };
+
+  readonly fastPathFallback = (_reason: unknown, events: number): void => {
+    this.#fastPathFallbacks.inc(events);
   };
 
   /** For `RetentionWorker`'s `onBatch`. */

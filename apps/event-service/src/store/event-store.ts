@@ -1,39 +1,80 @@
 import { sql } from 'drizzle-orm';
 import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
-import type { Database, Db } from './database';
+import type { Database, Tx } from './database';
 import type { ValidatedEvent } from '../pipeline/validate';
 
 /** Postgres NOTIFY channel the relays listen on (sent after ingest commits, see DurableSink). */
 export const OUTBOX_NOTIFY = 'neo_outbox';
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Which of `ids` are stored already (a retried request's events are neither projected nor stored again). */
+export async function storedIds(tx: Pick<Tx, 'execute'>, ids: string[]): Promise<Set<string>> {
+  const rows = rowsOf<{ id: string }>(await tx.execute(sql`select id from events where id = any(${sql.param(ids)}::uuid[])`));
+  return new Set(rows.map((r) => r.id));
+}
+
+/** An event stored for the first time by `appendEvents`: where it is (`pos`) and its place in its channel (`seq`). */
+export interface AppendedEvent {
+  pos: number;
+  seq: number;
+}
+
+/** Raised when a concurrent transaction stored one of the same ids first: retry (the id is then a duplicate). */
+export class ConcurrentDuplicateError extends Error {
+  override name = 'ConcurrentDuplicateError';
+}
 
 /**
- * Appends events and their outbox rows in the caller's transaction. An id already stored is not stored
- * again; its first channel is returned, so a retried request gets the first answer.
+ * Appends events and their outbox rows in the caller's transaction, each with its channel sequence number
+ * (`seq`), given here — in the ingest transaction, not by the relay — so that an event can be published
+ * the moment its transaction commits (the fast path) and every committed event already has its number.
+ *
+ * One statement: ids already stored are left out first, then the channels' counters are advanced (a row
+ * lock per channel, held until commit, so numbers follow commit order per channel; channels are locked in
+ * name order, so two transactions never wait on each other crosswise), then events and outbox rows are
+ * inserted with their numbers. Numbering at insert means no second write of the event row.
+ *
+ * An id stored by a concurrent transaction after the check would leave a hole in the numbers: that is
+ * detected (fewer rows inserted than numbered) and raised as `ConcurrentDuplicateError`, which rolls the
+ * transaction back; the retry sees the id as already stored. An id already stored gets its first channel
+ * in the answer, so a retried request gets the first answer.
  */
-export async function appendEvents(tx: Tx, events: ValidatedEvent[]): Promise<{ accepted: AcceptedEvent[]; inserted: Set<string> }> {
-  // Arrays as six parameters (unnest), whatever the batch size: the statement's text and its building
-  // cost stay constant, which matters on the hottest path of the service. `with ordinality` keeps the
-  // request's order for `pos`, hence for the relay.
+export async function appendEvents(tx: Tx, events: ValidatedEvent[]): Promise<{ accepted: AcceptedEvent[]; inserted: Map<string, AppendedEvent> }> {
+  // Arrays as parameters (unnest), whatever the batch size: the statement's text and its building cost
+  // stay constant, which matters on the hottest path of the service. `ord` keeps the request's order for
+  // `pos` and `seq`.
   const col = <T>(f: (e: ValidatedEvent) => T) => sql.param(events.map(f));
-  const insertedRows = rowsOf<{ id: string }>(
+  const rows = rowsOf<{ id: string | null; pos: number | string | null; seq: number | string | null; numbered: number | string }>(
     await tx.execute(sql`
-      with ins as (
-        insert into events (id, type, tenant_id, channel, data, ts)
-        select u.id, u.type, u.tenant_id, u.channel, u.data::jsonb, u.ts
-        from unnest(${col((e) => e.envelope.id)}::uuid[], ${col((e) => e.envelope.type)}::text[], ${col((e) => e.envelope.tenantId ?? null)}::text[],
-                    ${col((e) => e.channel)}::text[], ${col((e) => JSON.stringify(e.envelope.data))}::text[], ${col((e) => e.envelope.timestamp)}::timestamptz[])
+      with input as (
+        select u.* from unnest(${col((e) => e.envelope.id)}::uuid[], ${col((e) => e.envelope.type)}::text[], ${col((e) => e.envelope.tenantId ?? null)}::text[],
+                               ${col((e) => e.channel)}::text[], ${col((e) => JSON.stringify(e.envelope.data))}::text[], ${col((e) => e.envelope.timestamp)}::timestamptz[])
              with ordinality as u(id, type, tenant_id, channel, data, ts, ord)
-        order by u.ord
+      ), fresh as (
+        select i.* from input i where not exists (select 1 from events e where e.id = i.id)
+      ), counts as (
+        select channel, count(*) as n from fresh group by channel
+      ), tops as (
+        insert into channel_streams (channel, last_seq)
+        select channel, n from counts order by channel
+        on conflict (channel) do update set last_seq = channel_streams.last_seq + excluded.last_seq
+        returning channel, last_seq
+      ), numbered as (
+        select f.*, t.last_seq - c.n + row_number() over (partition by f.channel order by f.ord) as seq
+        from fresh f join counts c using (channel) join tops t using (channel)
+      ), ins as (
+        insert into events (id, type, tenant_id, channel, data, ts, seq)
+        select id, type, tenant_id, channel, data::jsonb, ts, seq from numbered order by ord
         on conflict (id) do nothing
-        returning pos, id, channel
+        returning pos, id, channel, seq
       ), ob as (
-        insert into outbox (pos, event_id, channel) select pos, id, channel from ins
+        insert into outbox (pos, event_id, channel, seq) select pos, id, channel, seq from ins
       )
-      select id from ins`),
+      select ins.id, ins.pos, ins.seq, (select count(*) from fresh) as numbered from ins
+      union all select null, null, null, (select count(*) from fresh) where not exists (select 1 from ins)`),
   );
-  const inserted = new Set(insertedRows.map((r) => r.id));
+  const stored = rows.filter((r) => r.id !== null);
+  if (stored.length !== Number(rows[0]?.numbered ?? 0)) throw new ConcurrentDuplicateError('an id was stored by a concurrent transaction; retry');
+  const inserted = new Map(stored.map((r) => [r.id!, { pos: Number(r.pos), seq: Number(r.seq) }]));
   const channelById = new Map(events.map((e) => [e.envelope.id, e.channel]));
   if (inserted.size < events.length) {
     const duplicates = events.filter((e) => !inserted.has(e.envelope.id)).map((e) => e.envelope.id);
@@ -70,6 +111,19 @@ export function toStoredEvent(r: EventRow): StoredEvent {
     ...(seq !== null ? { seq } : {}),
   } as AnyEventEnvelope;
   return { pos: Number(r.pos), seq, envelope };
+}
+
+/** Whether an event of `channel` numbered before `seq` is still waiting in the outbox (not yet published). */
+export async function outboxHasEarlier(database: Database, channel: string, seq: number): Promise<boolean> {
+  const [row] = await database.rows<{ waiting: boolean }>(sql`select exists (select 1 from outbox where channel = ${channel} and seq < ${seq}) as waiting`);
+  return Boolean(row?.waiting);
+}
+
+/** Takes published events out of the outbox and stamps when they were published. */
+export async function removeFromOutbox(db: Pick<Tx, 'execute'>, positions: number[]): Promise<void> {
+  await db.execute(sql`
+    with done as (delete from outbox where pos = any(${sql.param(positions)}::bigint[]) returning pos)
+    update events set published_at = now() where pos in (select pos from done)`);
 }
 
 /** Session advisory lock of the active relay (one per database). */

@@ -299,4 +299,18 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
                       WHERE r.user_id = w.user_id AND n.tenant_id = w.tenant_id);
     `,
   },
+  {
+    // The fast path: events are numbered in their ingest transaction and published from memory after it
+    // commits; the outbox carries the number, so a publisher can tell whether a channel's earlier events
+    // are all out (the check that keeps Centrifugo's order per channel across instances).
+    // The relay, now the fallback, leaves young rows to the fast path: "at" says how young.
+    id: '0200_outbox_seq',
+    sql: `
+      ALTER TABLE outbox ADD COLUMN seq bigint;
+      ALTER TABLE outbox ADD COLUMN at timestamptz NOT NULL DEFAULT now();
+      UPDATE outbox o SET seq = e.seq FROM events e WHERE e.pos = o.pos AND e.seq IS NOT NULL;
+      CREATE INDEX outbox_channel_seq_idx ON outbox (channel, seq);
+      CREATE INDEX outbox_at_idx ON outbox (at);
+    `,
+  },
 ];

@@ -60,14 +60,29 @@ export async function addNotificationCounts(tx: Tx, added: Map<string, number>):
     where c.tenant_id = u.tenant_id`);
 }
 
-/** Inserts the notification; false when its id is stored already. Call under lockNotificationCounts. */
-export async function insertNotification(tx: Tx, n: NotificationDraft): Promise<boolean> {
-  const rows = rowsOf<{ id: string }>(await tx.execute(sql`
-    insert into notifications (id, tenant_id, type, status, amount, currency, message, details, created_at)
-    values (${n.id}::uuid, ${n.tenantId}, ${n.type}, ${n.status}, ${n.amount}, ${n.currency}, ${n.message}, ${JSON.stringify(n.details)}::jsonb, ${n.createdAt}::timestamptz)
-    on conflict (id) do nothing
-    returning id`));
-  return rows.length === 1;
+/**
+ * Inserts notifications in one statement (arrays as parameters, in the given order for `nseq`); returns
+ * how many each tenant got (an id stored already is skipped). Call under lockNotificationCounts.
+ */
+export async function insertNotifications(tx: Tx, drafts: NotificationDraft[]): Promise<Map<string, number>> {
+  const added = new Map<string, number>();
+  if (drafts.length === 0) return added;
+  const col = <T>(f: (n: NotificationDraft) => T) => sql.param(drafts.map(f));
+  const rows = rowsOf<{ tenant_id: string; n: number | string }>(await tx.execute(sql`
+    with ins as (
+      insert into notifications (id, tenant_id, type, status, amount, currency, message, details, created_at)
+      select u.id, u.tenant_id, u.type, u.status, u.amount, u.currency, u.message, u.details::jsonb, u.created_at
+      from unnest(${col((n) => n.id)}::uuid[], ${col((n) => n.tenantId)}::text[], ${col((n) => n.type)}::text[], ${col((n) => n.status)}::text[],
+                  ${col((n) => n.amount)}::float8[], ${col((n) => n.currency)}::text[], ${col((n) => n.message)}::text[],
+                  ${col((n) => JSON.stringify(n.details))}::text[], ${col((n) => n.createdAt)}::timestamptz[])
+           with ordinality as u(id, tenant_id, type, status, amount, currency, message, details, created_at, ord)
+      order by u.ord
+      on conflict (id) do nothing
+      returning tenant_id
+    )
+    select tenant_id, count(*) as n from ins group by tenant_id`));
+  for (const r of rows) added.set(r.tenant_id, Number(r.n));
+  return added;
 }
 
 /** The highest usage threshold already notified for this resource and period, locked until commit. */

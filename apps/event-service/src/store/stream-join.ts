@@ -5,9 +5,13 @@ import { jsonColumn } from './database';
 export const MAX_PENDING_EVENT_IDS = 500;
 
 /**
- * What a reader needs to join the live stream exactly: the channel's last relayed sequence and the ids
- * of events already projected but not yet relayed (they will arrive with a higher `seq` and must be
+ * What a reader needs to join the live stream exactly: the channel's last sequence number and the ids of
+ * events already projected but not yet numbered (they will arrive with a higher `seq` and must be
  * skipped). Read in the SAME statement as the state, so both come from one snapshot.
+ *
+ * Events are numbered in their ingest transaction, so every event the snapshot holds has `seq ≤
+ * streamSeq` and the pending list is empty; only rows written by an older version (numbered later by the
+ * relay) can be pending.
  *
  * The pending ids are capped (a relay far behind must not turn every read into a scan of its backlog):
  * when there are more, `pendingOverflow` says the join cannot be exact, and the client loads again.
@@ -23,7 +27,7 @@ export interface StreamJoin {
 export const joinColumns = (channel: string) => sql`
   (select coalesce(max(last_seq), 0) from channel_streams where channel = ${channel}) as stream_seq,
   (select coalesce(json_agg(p.event_id::text), '[]'::json) from (
-     select event_id from outbox where channel = ${channel} order by pos limit ${MAX_PENDING_EVENT_IDS + 1}) p) as pending`;
+     select event_id from outbox where channel = ${channel} and seq is null order by pos limit ${MAX_PENDING_EVENT_IDS + 1}) p) as pending`;
 
 export function joinOf(r: { stream_seq: number | string; pending: unknown }): StreamJoin {
   const pending = jsonColumn<string[]>(r.pending);

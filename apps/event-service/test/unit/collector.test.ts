@@ -2,12 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../src/store/database';
 import { DurableSink } from '../../src/pipeline/durable-sink';
-import { Relay } from '../../src/pipeline/relay';
-import { CentrifugoClient } from '../../src/centrifugo/client';
 import { MonitoringCollector } from '../../src/monitoring/collector';
 
-// The collector stores through the real durable sink (PGlite in memory); the relay is not started, so
-// the rows stay in the outbox where the test can count them.
+// The collector stores through the real durable sink (PGlite in memory); nothing publishes, so the rows
+// stay in the outbox where the test can count them.
 describe('MonitoringCollector', () => {
   let database: Database;
   beforeAll(async () => {
@@ -16,9 +14,8 @@ describe('MonitoringCollector', () => {
   afterAll(() => database.close());
 
   it('stores host metrics for admin:metrics and opens one alert for a rule that is crossed', async () => {
-    const relay = new Relay(database, new CentrifugoClient({ url: 'http://127.0.0.1:9', apiKey: 'unused' }));
     // Disk usage of any real machine is above 0.01 %: the rule is crossed on every sample.
-    const collector = new MonitoringCollector(new DurableSink(database, relay), {
+    const collector = new MonitoringCollector(new DurableSink(database), {
       rules: [{ id: 'disk_test', metric: 'disk', warning: 0.01, critical: 1000, forSeconds: 0, message: 'disco {value}' }],
       activeInstances: async () => 3,
     });

@@ -1,7 +1,6 @@
 import type { EventEnvelope } from '@neo/contracts';
 import type { Projector, Tx } from '../projector';
 import { validateIngestBody, type ValidatedEvent } from '../validate';
-import { appendEvents } from '../../store/event-store';
 import { applyAlertChange, lockRuleStates, PLATFORM_SCOPE, saveRuleStates, upsertInstanceMetrics } from '../../store/monitoring-store';
 import { CLOSED, stepRule, type AlertRule, type RuleState } from '../../monitoring/alert-rules';
 
@@ -32,7 +31,8 @@ export const alertProjector: Projector = {
 /**
  * Tenant instance metrics: keeps the latest sample per instance, and evaluates the tenant alert rules
  * with their state in the database (so several service instances agree). A crossing becomes an `alert`
- * event appended in the same transaction, so it is stored, relayed and projected like any other.
+ * event, projected here and returned to be stored with the transaction's other events, so it is stored
+ * and published like any other.
  */
 export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector {
   return {
@@ -40,11 +40,11 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
     types: new Set(['metrics_update']),
     // The whole batch in a handful of statements (latest samples, rule states, alerts), whatever its
     // size: this runs inside every ingest transaction that carries metrics.
-    async apply(tx: Tx, events: ValidatedEvent[]): Promise<void> {
+    async apply(tx: Tx, events: ValidatedEvent[]): Promise<ValidatedEvent[]> {
       const samples = events
         .map(({ envelope }) => envelope as EventEnvelope<'metrics_update'>)
         .filter((e): e is EventEnvelope<'metrics_update'> & { tenantId: string } => Boolean(e.tenantId && e.data.instanceId));
-      if (samples.length === 0) return;
+      if (samples.length === 0) return [];
       const subjectOf = (e: { tenantId: string; data: { instanceId?: string } }) => `${e.tenantId}/${e.data.instanceId}`;
 
       const latest = new Map<string, EventEnvelope<'metrics_update'> & { tenantId: string }>();
@@ -83,10 +83,10 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
         }
       }
       await saveRuleStates(tx, [...changed.values()]);
-      if (alerts.length === 0) return;
+      if (alerts.length === 0) return [];
       const validated = validateIngestBody({ events: alerts });
-      await appendEvents(tx, validated);
       await alertProjector.apply(tx, validated);
+      return validated;
     },
   };
 }

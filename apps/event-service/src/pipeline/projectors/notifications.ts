@@ -1,7 +1,7 @@
 import type { Projector, Tx } from '../projector';
 import type { ValidatedEvent } from '../validate';
 import { BILLING_EVENT_TYPES, billingPeriodOf, crossedThreshold, notificationOf, type BillingEnvelope, type NotificationDraft } from '../../domain/billing';
-import { addNotificationCounts, insertNotification, lockNotificationCounts, lockUsageLevel, setUsageLevel } from '../../store/notification-store';
+import { addNotificationCounts, insertNotifications, lockNotificationCounts, lockUsageLevel, setUsageLevel } from '../../store/notification-store';
 
 /**
  * One notification per billing event, except usage samples that cross no new threshold: those are
@@ -13,15 +13,14 @@ export const notificationProjector: Projector = {
   async apply(tx: Tx, events: ValidatedEvent[]): Promise<void> {
     // The unread counts are kept in the same transaction (see lockNotificationCounts for the order).
     await lockNotificationCounts(tx, events.map((e) => e.envelope.tenantId!));
-    const added = new Map<string, number>();
-    const insert = async (draft: NotificationDraft) => {
-      if (await insertNotification(tx, draft)) added.set(draft.tenantId, (added.get(draft.tenantId) ?? 0) + 1);
-    };
+    // Drafts in event order, inserted in one statement at the end (a batch of 500 invoices is one insert,
+    // not 500); only usage samples need a statement each, to lock and compare their resource's level.
+    const drafts: NotificationDraft[] = [];
     for (const { envelope } of events) {
       const event = envelope as BillingEnvelope;
       const tenantId = event.tenantId!;
       if (event.type !== 'billing_usage_alert') {
-        await insert(notificationOf(event));
+        drafts.push(notificationOf(event));
         continue;
       }
       const period = billingPeriodOf(event.data.period, event.timestamp);
@@ -29,8 +28,8 @@ export const notificationProjector: Projector = {
       const crossed = crossedThreshold(notified, event.data.usage, event.data.limit);
       if (crossed === null) continue;
       await setUsageLevel(tx, tenantId, event.data.resource, period, crossed);
-      await insert(notificationOf(event, crossed));
+      drafts.push(notificationOf(event, crossed));
     }
-    await addNotificationCounts(tx, added);
+    await addNotificationCounts(tx, await insertNotifications(tx, drafts));
   },
 };
