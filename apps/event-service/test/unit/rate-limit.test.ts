@@ -139,9 +139,10 @@ describe('rate limits on the routes', () => {
 describe('request budgets per identity and per tenant', () => {
   let app: FastifyInstance;
   let config: Config;
-  // 2 units/s per user, 3 per tenant, 3 s of burst: buckets of 6 and 9 units.
+  // Buckets of 6 units per user and 9 per tenant that refill slowly (0.1 and 0.15 units/s over 60 s):
+  // what the test spends is not given back while it runs, however slow the machine.
   beforeAll(async () => {
-    config = testConfig(undefined, { RATE_LIMIT_USER_PER_SECOND: '2', RATE_LIMIT_TENANT_PER_SECOND: '3', RATE_LIMIT_BURST_SECONDS: '3', RATE_LIMIT_INGEST_EVENTS_PER_KEY: '200', RATE_LIMIT_INGEST_EVENTS_PER_TENANT: '200', RATE_LIMIT_TENANT_CONNECTIONS: '2', CONNECTION_TOKEN_TTL: '60' });
+    config = testConfig(undefined, { RATE_LIMIT_USER_PER_SECOND: '0.1', RATE_LIMIT_TENANT_PER_SECOND: '0.15', RATE_LIMIT_BURST_SECONDS: '60', RATE_LIMIT_INGEST_EVENTS_PER_KEY: '200', RATE_LIMIT_INGEST_EVENTS_PER_TENANT: '200', RATE_LIMIT_TENANT_CONNECTIONS: '2', CONNECTION_TOKEN_TTL: '60' });
     app = await buildApp(config, { logger: false, relay: false });
   });
   afterAll(() => app.close());
