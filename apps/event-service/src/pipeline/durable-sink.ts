@@ -38,6 +38,8 @@ export interface DurableSinkOptions {
 
 interface Pending {
   events: ValidatedEvent[];
+  /** The channels the request writes (its transaction holds their counters until commit). */
+  channels: Set<string>;
   resolve: (accepted: AcceptedEvent[]) => void;
   reject: (err: unknown) => void;
 }
@@ -50,6 +52,12 @@ interface Pending {
  * together by the next one, each answered after that commit. Many small concurrent requests then cost a
  * few commits (and disk flushes) instead of one each. If a grouped transaction fails (a domain refusal
  * of one request, say), its requests are retried one by one, so one request's 409 is never another's.
+ *
+ * A channel is written by one transaction at a time: a transaction holds its channels' counters from its
+ * insert to its commit anyway (appendEvents), so a second one on the same channel would only wait for
+ * the lock, holding a connection, with a small group. Requests for a busy channel wait here instead and
+ * go together in that channel's next transaction; requests for other channels commit side by side. A
+ * request that waits reserves its channels, so later requests never overtake it on them.
  */
 export class DurableSink implements EventSink {
   readonly #queue: Pending[] = [];
@@ -58,6 +66,8 @@ export class DurableSink implements EventSink {
   readonly #maxGroupEvents: number;
   readonly #maxQueuedEvents: number;
   #queuedEvents = 0;
+  /** Channels written by a transaction in flight, with how many. */
+  readonly #busy = new Map<string, number>();
   readonly #notifier: OutboxNotifier | null;
 
   readonly #onCommitted: ((events: CommittedEvent[]) => void) | null;
@@ -83,7 +93,7 @@ export class DurableSink implements EventSink {
     }
     this.#queuedEvents += events.length;
     return new Promise((resolve, reject) => {
-      this.#queue.push({ events, resolve, reject });
+      this.#queue.push({ events, channels: new Set(events.map((e) => e.channel)), resolve, reject });
       if (this.#active < this.#maxActive) void this.#drain();
     });
   }
@@ -91,23 +101,45 @@ export class DurableSink implements EventSink {
   async #drain(): Promise<void> {
     this.#active++;
     try {
-      while (this.#queue.length > 0) {
-        const group: Pending[] = [this.#queue.shift()!];
-        let size = group[0]!.events.length;
-        while (this.#queue.length > 0 && size + this.#queue[0]!.events.length <= this.#maxGroupEvents) {
-          const next = this.#queue.shift()!;
-          size += next.events.length;
-          group.push(next);
-        }
+      for (let group = this.#nextGroup(); group.length > 0; group = this.#nextGroup()) {
+        const channels = new Set(group.flatMap((p) => [...p.channels]));
+        channels.forEach((c) => this.#busy.set(c, (this.#busy.get(c) ?? 0) + 1));
         try {
           await this.#commitGroup(group);
         } finally {
-          this.#queuedEvents -= size;
+          this.#queuedEvents -= group.reduce((n, p) => n + p.events.length, 0);
+          channels.forEach((c) => {
+            const n = this.#busy.get(c)! - 1;
+            if (n === 0) this.#busy.delete(c);
+            else this.#busy.set(c, n);
+          });
         }
       }
     } finally {
       this.#active--;
     }
+    // Requests that waited for a channel this drain (or another, now finished) held.
+    if (this.#queue.length > 0 && this.#active === 0) void this.#drain();
+  }
+
+  /** Takes from the queue, in order, the requests whose channels no transaction in flight holds. */
+  #nextGroup(): Pending[] {
+    const group: Pending[] = [];
+    const reserved = new Set<string>(); // channels of earlier requests that wait: never overtaken on them
+    let size = 0;
+    for (let i = 0; i < this.#queue.length; ) {
+      const p = this.#queue[i]!;
+      const blocked = [...p.channels].some((c) => this.#busy.has(c) || reserved.has(c));
+      if (blocked || (group.length > 0 && size + p.events.length > this.#maxGroupEvents)) {
+        p.channels.forEach((c) => reserved.add(c));
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      group.push(p);
+      size += p.events.length;
+    }
+    return group;
   }
 
   async #commitGroup(group: Pending[]): Promise<void> {

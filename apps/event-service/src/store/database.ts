@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 import { MIGRATIONS } from './migrations';
@@ -11,6 +11,23 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** A jsonb column: an object from node-postgres, sometimes a string from PGlite. */
 export const jsonColumn = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+/**
+ * Runs `query` as a NAMED prepared statement on node-postgres: parsed and planned once per connection
+ * instead of at every call (≈ 0.3 ms each for the hot ingest statements, measured with EXPLAIN on the local
+ * server). drizzle's `execute` never names a statement, so this goes through its session's
+ * `prepareQuery`, present on the database and on a transaction (drizzle-orm 0.45; checked by the tests,
+ * which run every hot statement through here). PGlite ignores the name. Only for statements whose text
+ * never changes (arrays as parameters): a name stands for one text on a connection.
+ */
+export async function executePrepared(db: Pick<Tx, 'execute'>, name: string, query: SQL): Promise<unknown> {
+  const internal = db as unknown as {
+    session?: { prepareQuery(q: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } };
+    dialect?: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } };
+  };
+  if (!internal.session?.prepareQuery || !internal.dialect?.sqlToQuery) return db.execute(query);
+  return internal.session.prepareQuery(internal.dialect.sqlToQuery(query), undefined, name, false).execute();
+}
 
 /** A timestamptz column as ISO 8601 (a Date from node-postgres, a string or Date from PGlite). */
 export const isoColumn = (v: string | Date): string => new Date(v).toISOString();

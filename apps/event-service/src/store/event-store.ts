@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
-import type { Database, Tx } from './database';
+import { executePrepared, type Database, type Tx } from './database';
 import type { ValidatedEvent } from '../pipeline/validate';
 
 /** Postgres NOTIFY channel the relays listen on (sent after ingest commits, see DurableSink). */
@@ -8,7 +8,7 @@ export const OUTBOX_NOTIFY = 'neo_outbox';
 
 /** Which of `ids` are stored already (a retried request's events are neither projected nor stored again). */
 export async function storedIds(tx: Pick<Tx, 'execute'>, ids: string[]): Promise<Set<string>> {
-  const rows = rowsOf<{ id: string }>(await tx.execute(sql`select id from events where id = any(${sql.param(ids)}::uuid[])`));
+  const rows = rowsOf<{ id: string }>(await executePrepared(tx, 'neo_stored_ids', sql`select id from events where id = any(${sql.param(ids)}::uuid[])`));
   return new Set(rows.map((r) => r.id));
 }
 
@@ -44,7 +44,7 @@ export async function appendEvents(tx: Tx, events: ValidatedEvent[]): Promise<{ 
   // `pos` and `seq`.
   const col = <T>(f: (e: ValidatedEvent) => T) => sql.param(events.map(f));
   const rows = rowsOf<{ id: string | null; pos: number | string | null; seq: number | string | null; numbered: number | string }>(
-    await tx.execute(sql`
+    await executePrepared(tx, 'neo_append_events', sql`
       with input as (
         select u.* from unnest(${col((e) => e.envelope.id)}::uuid[], ${col((e) => e.envelope.type)}::text[], ${col((e) => e.envelope.tenantId ?? null)}::text[],
                                ${col((e) => e.channel)}::text[], ${col((e) => JSON.stringify(e.envelope.data))}::text[], ${col((e) => e.envelope.timestamp)}::timestamptz[])
@@ -115,13 +115,13 @@ export function toStoredEvent(r: EventRow): StoredEvent {
 
 /** Whether an event of `channel` numbered before `seq` is still waiting in the outbox (not yet published). */
 export async function outboxHasEarlier(database: Database, channel: string, seq: number): Promise<boolean> {
-  const [row] = await database.rows<{ waiting: boolean }>(sql`select exists (select 1 from outbox where channel = ${channel} and seq < ${seq}) as waiting`);
+  const [row] = rowsOf<{ waiting: boolean }>(await executePrepared(database.db, 'neo_outbox_has_earlier', sql`select exists (select 1 from outbox where channel = ${channel} and seq < ${seq}) as waiting`));
   return Boolean(row?.waiting);
 }
 
 /** Takes published events out of the outbox and stamps when they were published. */
 export async function removeFromOutbox(db: Pick<Tx, 'execute'>, positions: number[]): Promise<void> {
-  await db.execute(sql`
+  await executePrepared(db, 'neo_remove_from_outbox', sql`
     with done as (delete from outbox where pos = any(${sql.param(positions)}::bigint[]) returning pos)
     update events set published_at = now() where pos in (select pos from done)`);
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { AlertSeverity, AlertView, InstanceMetricsView } from '@neo/contracts';
 import type { Tx } from '../pipeline/projector';
-import type { Database } from './database';
+import { executePrepared, type Database } from './database';
 import { rowsOf } from './event-store';
 import type { RuleState } from '../monitoring/alert-rules';
 import { joinColumns, joinOf, type StreamJoin } from './stream-join';
@@ -94,9 +94,9 @@ export async function lockRuleStates(tx: Tx, subjects: string[]): Promise<Map<st
   const out = new Map<string, Map<string, RuleState>>(subjects.map((s) => [s, new Map()]));
   if (subjects.length === 0) return out;
   const rows = rowsOf<{ subject: string; rule: string; over_since: string | number | null; open_severity: AlertSeverity | null; opened_at: string | number | null }>(
-    await tx.execute(sql`
+    await executePrepared(tx, 'neo_lock_rule_states', sql`
       select subject, rule, over_since, open_severity, opened_at from alert_rule_state
-      where subject in (${sql.join(subjects.map((s) => sql`${s}`), sql`, `)})
+      where subject = any(${sql.param(subjects)}::text[])
       order by subject, rule for update`),
   );
   for (const r of rows) {
@@ -108,9 +108,12 @@ export async function lockRuleStates(tx: Tx, subjects: string[]): Promise<Map<st
 /** Writes changed rule states, all in one statement. */
 export async function saveRuleStates(tx: Tx, states: Array<{ subject: string; rule: string; state: RuleState }>): Promise<void> {
   if (states.length === 0) return;
-  await tx.execute(sql`
+  // Arrays as parameters: one statement text whatever the number of states (prepared once per connection).
+  const col = <T>(f: (x: (typeof states)[number]) => T) => sql.param(states.map(f));
+  await executePrepared(tx, 'neo_save_rule_states', sql`
     insert into alert_rule_state (subject, rule, over_since, open_severity, opened_at)
-    values ${sql.join(states.map(({ subject, rule, state: st }) => sql`(${subject}, ${rule}, ${st.overSince}::bigint, ${st.open}, ${st.openedAt}::bigint)`), sql`, `)}
+    select * from unnest(${col((x) => x.subject)}::text[], ${col((x) => x.rule)}::text[], ${col((x) => x.state.overSince)}::bigint[],
+                         ${col((x) => x.state.open)}::text[], ${col((x) => x.state.openedAt)}::bigint[])
     on conflict (subject, rule) do update set over_since = excluded.over_since, open_severity = excluded.open_severity, opened_at = excluded.opened_at`);
 }
 
@@ -120,9 +123,13 @@ export type InstanceMetrics = Omit<InstanceMetricsView, 'instanceType'>;
 /** Stores the latest sample of several instances in one statement (an older sample never overwrites a newer one). */
 export async function upsertInstanceMetrics(tx: Tx, samples: Array<{ tenantId: string; m: InstanceMetrics }>): Promise<void> {
   if (samples.length === 0) return;
-  await tx.execute(sql`
+  // Arrays as parameters: one statement text whatever the batch (prepared once per connection).
+  const col = <T>(f: (x: (typeof samples)[number]) => T) => sql.param(samples.map(f));
+  await executePrepared(tx, 'neo_upsert_instance_metrics', sql`
     insert into instance_metrics (tenant_id, instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at)
-    values ${sql.join(samples.map(({ tenantId, m }) => sql`(${tenantId}, ${m.instanceId}, ${m.cpu}, ${m.memory}, ${m.disk}, ${m.networkIn}, ${m.networkOut}, ${m.uptime}, ${m.updatedAt}::timestamptz)`), sql`, `)}
+    select * from unnest(${col((x) => x.tenantId)}::text[], ${col((x) => x.m.instanceId)}::text[], ${col((x) => x.m.cpu)}::float8[], ${col((x) => x.m.memory)}::float8[],
+                         ${col((x) => x.m.disk)}::float8[], ${col((x) => x.m.networkIn)}::float8[], ${col((x) => x.m.networkOut)}::float8[], ${col((x) => x.m.uptime)}::float8[],
+                         ${col((x) => x.m.updatedAt)}::timestamptz[])
     on conflict (tenant_id, instance_id) do update set cpu = excluded.cpu, memory = excluded.memory, disk = excluded.disk,
       network_in = excluded.network_in, network_out = excluded.network_out, uptime = excluded.uptime, updated_at = excluded.updated_at
     where instance_metrics.updated_at <= excluded.updated_at`);
