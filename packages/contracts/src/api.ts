@@ -75,7 +75,11 @@ export interface AlertView {
   rule: string;
   severity: AlertSeverity;
   state: 'open' | 'resolved';
+  /** English fallback text; people read `code` worded with `params` in their language. */
   message: string;
+  /** The message code (ALERT_MESSAGE_CODES for the service's own rules); null from producers that send none. */
+  code?: string | null;
+  params?: Record<string, string | number> | null;
   value: number | null;
   threshold: number | null;
   tenantId: string | null;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TENANT_ID_REGEX_SOURCE } from './tenant';
-import { EVENT_TYPES, eventRegistry, instanceTypeSchema, PRESENCE_STATUSES, type EventType, type PresenceStatus } from './events';
+import { deploymentSizeSchema, EVENT_TYPES, eventRegistry, instanceTypeSchema, PRESENCE_STATUSES, type EventType, type PresenceStatus } from './events';
 import { PERMISSIONS } from './policy';
 import { AUDIT_ACTIONS } from './operators';
 import { isoInstantOrDate, isStorableText, storableString, storableText, UNSTORABLE_TEXT_MESSAGE } from './fields';
@@ -83,7 +83,8 @@ export const historyQuerySchema = z.strictObject({
 export const deploymentTenantParamsSchema = channelTenantParams;
 export const deploymentParamsSchema = channelTenantParams.extend({ deploymentId: z.string().regex(deploymentIdPattern, 'a deployment id') });
 export const deploymentListQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
-export const deploymentRequestBodySchema = z.strictObject({ instanceType: instanceTypeSchema, instanceName: storableText(100).optional() });
+/** What the tenant asks for: the product, and optionally the instance's name and size (the deployer's default otherwise). */
+export const deploymentRequestBodySchema = z.strictObject({ instanceType: instanceTypeSchema, instanceName: storableText(100).optional(), size: deploymentSizeSchema.optional() });
 export const deployerClaimBodySchema = z.strictObject({ limit: z.number().int().min(1).max(50).default(10) }).default({ limit: 10 });
 
 // Billing notifications.
