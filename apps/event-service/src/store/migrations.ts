@@ -299,4 +299,18 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
                       WHERE r.user_id = w.user_id AND n.tenant_id = w.tenant_id);
     `,
   },
+  {
+    // Issue 16, the use-case document's gaps. Texts as code + parameters (alerts, deployment errors);
+    // a deployment's size from the request to its state; instances that stop reporting (their learned
+    // interval, and the status last announced, so that each change is announced once).
+    id: '0216_use_case_gaps',
+    sql: `
+      ALTER TABLE alerts ADD COLUMN code text;
+      ALTER TABLE alerts ADD COLUMN params jsonb;
+      ALTER TABLE deployments ADD COLUMN size text;
+      ALTER TABLE deployments ADD COLUMN error_code text;
+      ALTER TABLE deployments ADD COLUMN error_params jsonb;
+      ALTER TABLE deployment_requests ADD COLUMN size text;
+    `,
+  },
 ];

@@ -20,6 +20,8 @@ export interface AlertChange {
   severity: AlertSeverity;
   state: 'open' | 'updated' | 'resolved';
   message: string;
+  code: string | null;
+  params: Record<string, string | number> | null;
   value: number | null;
   threshold: number | null;
   instanceId: string | null;
@@ -30,11 +32,11 @@ export interface AlertChange {
 export async function applyAlertChange(tx: Tx, c: AlertChange): Promise<void> {
   const state = c.state === 'resolved' ? 'resolved' : 'open';
   await tx.execute(sql`
-    insert into alerts (scope, alert_id, tenant_id, rule, severity, state, message, value, threshold, instance_id, opened_at, updated_at, resolved_at)
-    values (${c.scope}, ${c.alertId}, ${c.tenantId}, ${c.rule}, ${c.severity}, ${state}, ${c.message}, ${c.value}, ${c.threshold}, ${c.instanceId},
+    insert into alerts (scope, alert_id, tenant_id, rule, severity, state, message, code, params, value, threshold, instance_id, opened_at, updated_at, resolved_at)
+    values (${c.scope}, ${c.alertId}, ${c.tenantId}, ${c.rule}, ${c.severity}, ${state}, ${c.message}, ${c.code}, ${c.params === null ? null : JSON.stringify(c.params)}::jsonb, ${c.value}, ${c.threshold}, ${c.instanceId},
             ${c.at}::timestamptz, ${c.at}::timestamptz, ${state === 'resolved' ? c.at : null}::timestamptz)
     on conflict (scope, alert_id) do update set
-      severity = excluded.severity, state = excluded.state, message = excluded.message, value = excluded.value,
+      severity = excluded.severity, state = excluded.state, message = excluded.message, code = excluded.code, params = excluded.params, value = excluded.value,
       threshold = excluded.threshold, updated_at = excluded.updated_at,
       resolved_at = case when excluded.state = 'resolved' then excluded.updated_at else null end`);
 }
@@ -46,6 +48,8 @@ interface RawAlert {
   severity: AlertSeverity;
   state: 'open' | 'resolved';
   message: string;
+  code: string | null;
+  params: Record<string, string | number> | string | null;
   value: number | null;
   threshold: number | null;
   instance_id: string | null;
@@ -60,7 +64,7 @@ const iso = (v: string | Date) => new Date(v).toISOString();
 export async function listAlerts(database: Database, scope: string, channel: string, onlyOpen: boolean, limit = 100): Promise<{ items: AlertRow[]; join: StreamJoin }> {
   const rows = await database.rows<{ items: unknown; stream_seq: number | string; pending: unknown }>(sql`
     select (select coalesce(json_agg(a), '[]'::json) from (
-              select alert_id, tenant_id, rule, severity, state, message, value, threshold, instance_id, opened_at, updated_at, resolved_at
+              select alert_id, tenant_id, rule, severity, state, message, code, params, value, threshold, instance_id, opened_at, updated_at, resolved_at
               from alerts where scope = ${scope} ${onlyOpen ? sql`and state = 'open'` : sql``}
               order by (state = 'open') desc, case severity when 'critical' then 0 when 'warning' then 1 else 2 end, updated_at desc
               limit ${limit}) a) as items,
@@ -74,6 +78,8 @@ export async function listAlerts(database: Database, scope: string, channel: str
     severity: a.severity,
     state: a.state,
     message: a.message,
+    code: a.code,
+    params: typeof a.params === 'string' ? (JSON.parse(a.params) as Record<string, string | number>) : a.params,
     value: a.value === null ? null : Number(a.value),
     threshold: a.threshold === null ? null : Number(a.threshold),
     instanceId: a.instance_id,

@@ -7,6 +7,8 @@ import { joinColumns, joinOf, type StreamJoin } from './stream-join';
 import type { BillingEventType, NotificationDraft } from '../domain/billing';
 
 export interface Notification extends Omit<NotificationDraft, 'tenantId'> {
+  /** Invoices: the day payment is due (`YYYY-MM-DD`, the invoice event's `dueDate`); null otherwise. */
+  dueDate: string | null;
   read: boolean;
 }
 
@@ -26,6 +28,7 @@ interface NotificationRow {
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 function toNotification(r: NotificationRow): Notification {
+  const details = json<Record<string, string | number>>(r.details);
   return {
     id: r.id,
     type: r.type as BillingEventType,
@@ -33,7 +36,8 @@ function toNotification(r: NotificationRow): Notification {
     amount: r.amount === null ? null : Number(r.amount),
     currency: r.currency,
     message: r.message,
-    details: json<Record<string, string | number>>(r.details),
+    details,
+    dueDate: typeof details.dueDate === 'string' ? details.dueDate : null,
     createdAt: new Date(r.created_at).toISOString(),
     read: Boolean(r.read),
   };

@@ -32,7 +32,7 @@ describe.each(DATABASE_KINDS)('tenant metrics and alerts on %s', (kind) => {
   it('a metric over the threshold for the rule duration opens ONE alert, updated while open, and its recovery resolves it', async () => {
     const client = realtimeClient(centrifugo.wsUrl, service.url, tokens.ana!);
     const sub = client.newSubscription('alerts:acme', { getToken: subscriptionTokenFrom(service.url, tokens.ana!) });
-    const seen: Array<{ state: string; severity: string; alertId: string }> = [];
+    const seen: Array<{ state: string; severity: string; alertId: string; code?: string; params?: Record<string, number>; message: string }> = [];
     sub.on('publication', (ctx: PublicationContext) => seen.push(ctx.data.data));
     client.connect();
     sub.subscribe();
@@ -45,10 +45,13 @@ describe.each(DATABASE_KINDS)('tenant metrics and alerts on %s', (kind) => {
       for (const [s, cpu] of [[0, 85], [10, 86], [20, 88], [30, 90], [40, 97], [50, 96], [60, 70], [70, 60]] as const) await producer.publish(sample(s, cpu));
       await eventually(() => expect(seen.map((a) => `${a.state}:${a.severity}`)).toEqual(['open:warning', 'updated:critical', 'resolved:critical']));
       expect(new Set(seen.map((a) => a.alertId)).size).toBe(1);
+      // The text travels as a code and parameters for the reader's language; `message` is an English fallback.
+      expect(seen.map((a) => [a.code, a.params])).toEqual([['instance_cpu_high', { value: 90, threshold: 80 }], ['instance_cpu_high', { value: 97, threshold: 95 }], ['instance_cpu_high', { value: 70, threshold: 80 }]]);
+      expect(seen[0]!.message).toBe('Instance CPU at 90.0 % (threshold 80 %)');
       const all = await get('/v1/tenants/acme/alerts?state=all', 'ana');
       expect(all.status).toBe(200);
       expect(all.body.items).toHaveLength(1);
-      expect(all.body.items[0]).toMatchObject({ state: 'resolved', severity: 'critical', instanceId: 'odoo-1', rule: 'instance_cpu_high', resolvedAt: expect.any(String) });
+      expect(all.body.items[0]).toMatchObject({ state: 'resolved', severity: 'critical', instanceId: 'odoo-1', rule: 'instance_cpu_high', code: 'instance_cpu_high', params: { value: 70, threshold: 80 }, resolvedAt: expect.any(String) });
       expect((await get('/v1/tenants/acme/alerts', 'ana')).body.items).toHaveLength(0);
       const instances = await get('/v1/tenants/acme/metrics/instances', 'ana');
       expect(instances.body.instances).toEqual([expect.objectContaining({ instanceId: 'odoo-1', instanceType: null, cpu: 60 })]);

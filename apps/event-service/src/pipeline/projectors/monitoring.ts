@@ -20,6 +20,8 @@ export const alertProjector: Projector = {
         severity: e.data.severity,
         state: e.data.state,
         message: e.data.message,
+        code: e.data.code ?? null,
+        params: e.data.params ?? null,
         value: e.data.value ?? null,
         threshold: e.data.threshold ?? null,
         instanceId: e.data.instanceId ?? null,
@@ -78,7 +80,7 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
             type: 'alert',
             tenantId: e.tenantId,
             timestamp: e.timestamp,
-            data: { alertId: `${rule.id}-${openedAt}-${instanceId}`.slice(0, 100), instanceId, rule: rule.id, severity: transition.severity, state: transition.kind, message: transition.message, value: transition.value, threshold: transition.threshold },
+            data: { alertId: `${rule.id}-${openedAt}-${instanceId}`.slice(0, 100), instanceId, rule: rule.id, severity: transition.severity, state: transition.kind, message: transition.message, code: transition.code, params: transition.params, value: transition.value, threshold: transition.threshold },
           });
         }
       }
