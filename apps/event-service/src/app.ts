@@ -154,7 +154,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     instanceMetricsProjector(tenantAlertRules(config.tenantAlertForSeconds)),
   ];
   const sink = metrics.instrumentSink(new DurableSink(database, relay, projectors, { maxQueuedEvents: config.ingestQueueMaxEvents }));
-  await app.register(eventRoutes, { sink });
+  await app.register(eventRoutes, { sink, onRefused: metrics.eventsRefused });
 
   const presence = new PresenceService(requests, centrifugo, sink);
   app.decorate('presence', presence);
