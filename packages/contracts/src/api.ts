@@ -1,5 +1,5 @@
 import { isOperator, type Identity } from './policy';
-import type { AlertSeverity, PresenceStatus } from './events';
+import type { AlertSeverity, AnyEventEnvelope, InstanceStatus, PresenceStatus } from './events';
 
 /** A position in a Centrifugo channel stream: `offset` within `epoch`. */
 export interface StreamPosition {
@@ -105,3 +105,6 @@ export interface InstanceMetricsView {
   uptime: number;
   updatedAt: string;
 }
+
+/** One event of `GET /v1/history`: the stored envelope and the channel it was published on. */
+export type HistoryItem = AnyEventEnvelope & { channel: string };

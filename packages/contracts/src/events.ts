@@ -209,6 +209,14 @@ export type EventDataInput<T extends EventType> = z.input<EventRegistry[T]['data
 /** `data` after validation. */
 export type EventData<T extends EventType> = z.output<EventRegistry[T]['data']>;
 
+/**
+ * Which field of an event's `data` names the user it is about or by: the member whose presence changed,
+ * the member who asked for a deployment. `GET /v1/history?userId=` matches these and nothing else: an
+ * event names at most one of them, and no other type names a user (progress and the end of a
+ * deployment are the deployer's; search by the deployment id to follow one).
+ */
+export const USER_SUBJECT_FIELDS = { presence_update: 'userId', deployment_start: 'requestedBy' } as const satisfies Partial<Record<string, string>>;
+
 /** Types that may be published without a tenant (they go to `admin:*`). */
 const ADMIN_CAPABLE: ReadonlySet<EventType> = new Set<EventType>(['metrics_update', 'alert']);
 

@@ -120,6 +120,19 @@ export function subscribableChannels(identity: Identity, ctx: PolicyContext = {}
   return candidates.filter((ch) => authorize(identity, 'subscribe', ch, ctx).allowed);
 }
 
+/**
+ * The stored channels `identity` may read, for a history search without a channel: `'every'` for
+ * platform operators (every tenant's and the admin channels: THE policy allows them all), otherwise the
+ * tenant's topic channels that THE policy allows this member to read, never a hand-written list.
+ */
+export function readableChannels(identity: Identity, ctx: PolicyContext = {}): string[] | 'every' {
+  if (isOperator(identity)) return 'every';
+  if (identity.tenantId === null || !TENANT_ID_PATTERN.test(identity.tenantId)) return [];
+  return (Object.keys(TOPIC_PERMISSION) as TenantTopic[])
+    .map((topic) => `${topic}:${identity.tenantId}`)
+    .filter((ch) => authorize(identity, 'read', ch, ctx).allowed);
+}
+
 function deny(reason: DenialReason, message: string): Decision {
   return { allowed: false, reason, message };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TENANT_ID_REGEX_SOURCE } from './tenant';
-import { deploymentSizeSchema, EVENT_TYPES, eventRegistry, instanceTypeSchema, PRESENCE_STATUSES, type EventType, type PresenceStatus } from './events';
+import { deploymentSizeSchema, EVENT_TYPES, eventRegistry, instanceTypeSchema, PRESENCE_STATUSES, userIdSchema, type EventType, type PresenceStatus } from './events';
 import { PERMISSIONS } from './policy';
 import { AUDIT_ACTIONS } from './operators';
 import { isoInstantOrDate, isStorableText, storableString, storableText, UNSTORABLE_TEXT_MESSAGE } from './fields';
@@ -66,8 +66,28 @@ export const presenceStatusBodySchema = z.strictObject({
 
 // History.
 export const MAX_QUERY_LENGTH = 200;
+/** Most event types one history search may name. */
+export const MAX_HISTORY_TYPES = EVENT_TYPES.length;
+/** `type=a,b`: distinct registry types, comma-separated; an unknown one is refused naming it. */
+const eventTypeList = z
+  .string()
+  .max(1000)
+  .transform((raw, ctx) => {
+    const names = [...new Set(raw.split(',').map((t) => t.trim()))];
+    const unknown = names.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown event type ${unknown.map((t) => JSON.stringify(t.slice(0, 64))).join(', ')}; one of ${EVENT_TYPES.join(', ')}` });
+      return z.NEVER;
+    }
+    return names as EventType[];
+  });
 export const historyQuerySchema = z.strictObject({
-  channel: z.string().min(1).max(256),
+  /** One channel; absent, the search covers every channel the caller may read. */
+  channel: z.string().min(1).max(256).optional(),
+  /** Only these event types (comma-separated). */
+  type: eventTypeList.optional(),
+  /** Only events about or by this user (see USER_SUBJECT_FIELDS). */
+  userId: userIdSchema.optional(),
   /** Full-text search; a text the database cannot hold matches nothing stored, so it is refused. */
   q: storableString().max(MAX_QUERY_LENGTH, `at most ${MAX_QUERY_LENGTH} characters`).optional(),
   /** Normalised to UTC milliseconds; a bare date is midnight UTC. */

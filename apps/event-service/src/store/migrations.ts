@@ -301,8 +301,9 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
   },
   {
     // Issue 16, the use-case document's gaps. Texts as code + parameters (alerts, deployment errors);
-    // a deployment's size from the request to its state; instances that stop reporting (their learned
-    // interval, and the status last announced, so that each change is announced once).
+    // a deployment's size from the request to its state; history by user: the events that name one
+    // (presence updates, deployment starts; USER_SUBJECT_FIELDS), a partial index so it costs the other
+    // events nothing but the predicate (its expression must stay SUBJECT of history-store.ts, verbatim).
     id: '0216_use_case_gaps',
     sql: `
       ALTER TABLE alerts ADD COLUMN code text;
@@ -311,6 +312,8 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       ALTER TABLE deployments ADD COLUMN error_code text;
       ALTER TABLE deployments ADD COLUMN error_params jsonb;
       ALTER TABLE deployment_requests ADD COLUMN size text;
+      CREATE INDEX events_subject_pos_idx ON events ((coalesce(data->>'userId', data->>'requestedBy')), pos)
+        WHERE coalesce(data->>'userId', data->>'requestedBy') IS NOT NULL;
     `,
   },
 ];
