@@ -103,7 +103,14 @@ export interface InstanceMetricsView {
   networkOut: number;
   /** Seconds. */
   uptime: number;
+  /** When the latest sample was taken (its timestamp). */
   updatedAt: string;
+  /** Whether it reports: online, stale (missed a few reports), offline (missed many); see instanceStatusAt. */
+  status: InstanceStatus;
+  /** When the latest sample reached the service (the service's clock: what staleness is measured from). */
+  receivedAt: string;
+  /** Its reporting interval learned from its samples, ms; null until a second sample. */
+  intervalMs: number | null;
 }
 
 /** One event of `GET /v1/history`: the stored envelope and the channel it was published on. */

@@ -10,3 +10,4 @@ export * from './requests';
 export * from './deployment-state';
 export * from './operators';
 export * from './messages';
+export * from './instances';

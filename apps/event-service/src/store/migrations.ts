@@ -301,7 +301,9 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
   },
   {
     // Issue 16, the use-case document's gaps. Texts as code + parameters (alerts, deployment errors);
-    // a deployment's size from the request to its state; history by user: the events that name one
+    // a deployment's size from the request to its state; instances that stop reporting (their learned
+    // interval, when their latest sample arrived by the database's clock, and the status last announced,
+    // so that each change is announced once); history by user: the events that name one
     // (presence updates, deployment starts; USER_SUBJECT_FIELDS), a partial index so it costs the other
     // events nothing but the predicate (its expression must stay SUBJECT of history-store.ts, verbatim).
     id: '0216_use_case_gaps',
@@ -312,6 +314,9 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       ALTER TABLE deployments ADD COLUMN error_code text;
       ALTER TABLE deployments ADD COLUMN error_params jsonb;
       ALTER TABLE deployment_requests ADD COLUMN size text;
+      ALTER TABLE instance_metrics ADD COLUMN interval_ms integer;
+      ALTER TABLE instance_metrics ADD COLUMN received_at timestamptz NOT NULL DEFAULT now();
+      ALTER TABLE instance_metrics ADD COLUMN announced text NOT NULL DEFAULT 'online';
       CREATE INDEX events_subject_pos_idx ON events ((coalesce(data->>'userId', data->>'requestedBy')), pos)
         WHERE coalesce(data->>'userId', data->>'requestedBy') IS NOT NULL;
     `,
