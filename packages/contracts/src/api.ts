@@ -115,3 +115,24 @@ export interface InstanceMetricsView {
 
 /** One event of `GET /v1/history`: the stored envelope and the channel it was published on. */
 export type HistoryItem = AnyEventEnvelope & { channel: string };
+
+/**
+ * What `user:{tenantId}_{userKey}` carries when the user marks notifications read on one device, so that
+ * their other devices update the list and the badge without a reload. Apply only a `version` above the
+ * last one applied (versions follow the marks' commit order); `unreadCount` is then exact as of that mark
+ * (billing notifications arriving later add to it as usual).
+ */
+export interface ReadStateMessage {
+  type: 'notifications_read';
+  tenantId: string;
+  data: {
+    /** Notifications marked read one by one. */
+    ids: string[];
+    /** Read-all: this notification and every older one are read (null: the tenant had none). Absent for one-by-one marks. */
+    upTo?: string | null;
+    unreadCount: number;
+    version: number;
+  };
+  /** ISO 8601, when the mark was made. */
+  timestamp: string;
+}

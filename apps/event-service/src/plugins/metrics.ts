@@ -21,7 +21,7 @@ import type { ValidatedEvent } from '../pipeline/validate';
 const CENTRIFUGO_METHODS = new Set(['publish', 'batch', 'history', 'presence', 'presence_stats', 'unsubscribe', 'disconnect', 'info', 'broadcast', 'subscribe', 'refresh', 'channels']);
 /** Methods Node's HTTP parser accepts are a finite list, but only these are worth a series each. */
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const DENIAL_REASONS: ReadonlySet<string> = new Set<DenialReason>(['invalid_channel', 'not_tenant_member', 'missing_permission', 'admin_only', 'tenant_suspended']);
+const DENIAL_REASONS: ReadonlySet<string> = new Set<DenialReason>(['invalid_channel', 'not_tenant_member', 'missing_permission', 'admin_only', 'tenant_suspended', 'other_user']);
 /** Token routes and the `kind` label their answers are counted under. */
 const TOKEN_ROUTES: Readonly<Record<string, 'connection' | 'subscription'>> = {
   '/v1/realtime/connection-token': 'connection',

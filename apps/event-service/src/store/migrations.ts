@@ -301,7 +301,9 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
   },
   {
     // Issue 16, the use-case document's gaps. Texts as code + parameters (alerts, deployment errors);
-    // a deployment's size from the request to its state; instances that stop reporting (their learned
+    // a deployment's size from the request to its state; a version of each user's read state (bumped by
+    // every mark, under the row's lock, so the user's devices apply read-state messages in commit order);
+    // instances that stop reporting (their learned
     // interval, when their latest sample arrived by the database's clock, and the status last announced,
     // so that each change is announced once); history by user: the events that name one
     // (presence updates, deployment starts; USER_SUBJECT_FIELDS), a partial index so it costs the other
@@ -314,6 +316,7 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       ALTER TABLE deployments ADD COLUMN error_code text;
       ALTER TABLE deployments ADD COLUMN error_params jsonb;
       ALTER TABLE deployment_requests ADD COLUMN size text;
+      ALTER TABLE notification_watermarks ADD COLUMN version bigint NOT NULL DEFAULT 0;
       ALTER TABLE instance_metrics ADD COLUMN interval_ms integer;
       ALTER TABLE instance_metrics ADD COLUMN received_at timestamptz NOT NULL DEFAULT now();
       ALTER TABLE instance_metrics ADD COLUMN announced text NOT NULL DEFAULT 'online';
