@@ -58,9 +58,22 @@ export const topTenantsQuerySchema = z.strictObject({ limit: z.coerce.number().i
 export const MAX_PAGE_LENGTH = 200;
 /** What a user may set; `offline` is never set by hand, it is what the service sees when they are gone. */
 export const SETTABLE_PRESENCE_STATUSES = PRESENCE_STATUSES.filter((s) => s !== 'offline') as Exclude<PresenceStatus, 'offline'>[];
+/** A device that has not reported for this long no longer counts towards its user's status, ms. */
+export const PRESENCE_DEVICE_TTL_MS = 120_000;
 export const presenceParamsSchema = z.strictObject({ tenantId: tenantIdParam('not a tenant id') });
+/** What a user chooses for every device; `away` is detected, never chosen. */
+export const CHOSEN_PRESENCE_STATUSES = ['online', 'busy'] as const;
 export const presenceStatusBodySchema = z.strictObject({
   status: z.enum(SETTABLE_PRESENCE_STATUSES as [Exclude<PresenceStatus, 'offline'>, ...Exclude<PresenceStatus, 'offline'>[]]),
+  /**
+   * The reporting device (a browser profile: its tabs share it), so that one person has one status across
+   * devices. With it, `status` says only whether this device is in use (`away`: idle; otherwise active) and
+   * the device must report again at least every PRESENCE_DEVICE_TTL_MS / 2. Without it, the status is
+   * stored as sent (clients written before devices existed).
+   */
+  deviceId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8–64 letters, digits, "_" or "-"').optional(),
+  /** The status the user picked (menu): kept for all their devices until they pick again. */
+  choice: z.enum(CHOSEN_PRESENCE_STATUSES).optional(),
   currentPage: z.string().trim().max(MAX_PAGE_LENGTH, `at most ${MAX_PAGE_LENGTH} characters`).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).optional(),
 });
 

@@ -301,7 +301,8 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
   },
   {
     // Issue 16, the use-case document's gaps. Texts as code + parameters (alerts, deployment errors);
-    // a deployment's size from the request to its state; a version of each user's read state (bumped by
+    // a deployment's size from the request to its state; one presence per person across devices (the
+    // status they chose, and each device's activity); a version of each user's read state (bumped by
     // every mark, under the row's lock, so the user's devices apply read-state messages in commit order);
     // instances that stop reporting (their learned
     // interval, when their latest sample arrived by the database's clock, and the status last announced,
@@ -317,6 +318,15 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       ALTER TABLE deployments ADD COLUMN error_params jsonb;
       ALTER TABLE deployment_requests ADD COLUMN size text;
       ALTER TABLE notification_watermarks ADD COLUMN version bigint NOT NULL DEFAULT 0;
+      ALTER TABLE presence_status ADD COLUMN choice text NOT NULL DEFAULT 'online';
+      CREATE TABLE presence_devices (
+        tenant_id text NOT NULL,
+        user_id text NOT NULL,
+        device_id text NOT NULL,
+        away boolean NOT NULL,
+        seen_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, user_id, device_id)
+      );
       ALTER TABLE instance_metrics ADD COLUMN interval_ms integer;
       ALTER TABLE instance_metrics ADD COLUMN received_at timestamptz NOT NULL DEFAULT now();
       ALTER TABLE instance_metrics ADD COLUMN announced text NOT NULL DEFAULT 'online';
