@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { EventType } from '@neo/contracts';
+import { USER_SUBJECT_FIELDS, type EventType } from '@neo/contracts';
 import type { Database } from './database';
 import { toStoredEvent, type EventRow, type StoredEvent } from './event-store';
 import { runRead, type ReadStatement } from './read-statement';
@@ -35,7 +35,7 @@ const COLUMNS = sql`pos, id, type, tenant_id, channel, data, ts, seq`;
  * The user an event is about or by: the contract's USER_SUBJECT_FIELDS as one expression, written
  * exactly as the expression of `events_subject_pos_idx` (migration 0216), or the planner cannot use it.
  */
-export const SUBJECT = sql.raw(`coalesce(data->>'userId', data->>'requestedBy')`);
+export const SUBJECT = sql.raw(`coalesce(${Object.values(USER_SUBJECT_FIELDS).map((field) => `data->>'${field}'`).join(', ')})`);
 
 /**
  * One channel's rows below `beforePos`, as a range of the (channel, pos) index, newest first. A row
