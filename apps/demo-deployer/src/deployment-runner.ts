@@ -1,4 +1,4 @@
-import type { InstanceType } from '@neo/contracts';
+import type { DeploymentSize, InstanceType } from '@neo/contracts';
 import type { DeploymentPublisher } from '@neo/publisher-sdk';
 import { BASE_DURATION_MS, FAILURES, PLANS } from './scenarios';
 
@@ -17,6 +17,10 @@ export interface DeploymentOrder {
   deploymentId: string;
   instanceType: InstanceType;
   instanceName?: string | null;
+  /** The size the request asked for; null or absent: the deployer's default. */
+  size?: DeploymentSize | null;
+  /** Who asked, for requests that came from a user. */
+  requestedBy?: string | null;
 }
 
 const TICKS_PER_STEP = 3;
@@ -36,7 +40,9 @@ export async function runDeployment(order: DeploymentOrder, deps: RunnerDeps): P
     steps: plan.map((s) => s.name),
     currentStep: plan[0]!.name,
     ...(order.instanceName ? { instanceName: order.instanceName } : {}),
-    logs: [line(`Desplegando ${instanceType} para ${tenantId} (${deploymentId})`)],
+    ...(order.size ? { size: order.size } : {}),
+    ...(order.requestedBy ? { requestedBy: order.requestedBy } : {}),
+    logs: [line(`Deploying ${instanceType} (${order.size ?? 'medium'}) for ${tenantId} (${deploymentId})`)],
   });
   deps.log(`deployment ${deploymentId}: started ${instanceType} for ${tenantId}`);
   let done = 0;
@@ -44,9 +50,9 @@ export async function runDeployment(order: DeploymentOrder, deps: RunnerDeps): P
     for (let tick = 0; tick < TICKS_PER_STEP; tick++) {
       await deps.sleep((total * step.weight) / TICKS_PER_STEP);
       if (index === failAt && tick === 1) {
-        const error = FAILURES[Math.floor(random() * FAILURES.length)]!;
-        await deps.deployments.publishError(tenantId, deploymentId, error, { currentStep: step.name, logs: [line(`ERROR: ${error}`)] });
-        deps.log(`deployment ${deploymentId}: failed at "${step.name}": ${error}`);
+        const failure = FAILURES[Math.floor(random() * FAILURES.length)]!;
+        await deps.deployments.publishError(tenantId, deploymentId, failure.error, { code: failure.code, params: { step: step.name }, currentStep: step.name, logs: [line(`ERROR: ${failure.error}`)] });
+        deps.log(`deployment ${deploymentId}: failed at "${step.name}": ${failure.code}`);
         return 'failed';
       }
       const progress = Math.min(99, Math.round((done + (step.weight * (tick + 1)) / TICKS_PER_STEP) * 100));
@@ -55,7 +61,7 @@ export async function runDeployment(order: DeploymentOrder, deps: RunnerDeps): P
     }
     done += step.weight;
   }
-  await deps.deployments.publishCompletion(tenantId, deploymentId, `https://${host}`, [line(`Instancia disponible en https://${host}`)]);
+  await deps.deployments.publishCompletion(tenantId, deploymentId, `https://${host}`, [line(`Instance available at https://${host}`)]);
   deps.log(`deployment ${deploymentId}: completed`);
   return 'completed';
 }

@@ -2,10 +2,11 @@
 // real internal service would: events through @neo/publisher-sdk, deployment requests through the
 // service's HTTP API (`POST /v1/deployer/claim`, ingest key).
 import { INSTANCE_TYPES, uuidv7 } from '@neo/contracts';
-import { BillingPublisher, DeploymentPublisher, EventClient } from '@neo/publisher-sdk';
+import { BillingPublisher, DeploymentPublisher, EventClient, MetricsPublisher } from '@neo/publisher-sdk';
 import { runDeployment, type DeploymentOrder } from './deployment-runner';
 import { BillingSimulator } from './billing-simulator';
 import { InstanceFleet } from './instance-fleet';
+import { DEPLOYER_STOPPED } from './scenarios';
 
 interface DeployerConfig {
   serviceUrl: string;
@@ -74,12 +75,12 @@ async function main(): Promise<void> {
 
   // Demo time: what the instances report as uptime and how long spikes last, at DEMO_SPEED.
   const started = Date.now();
-  const fleet = new InstanceFleet(client, () => started + (Date.now() - started) * config.speed);
+  const fleet = new InstanceFleet(new MetricsPublisher(client), () => started + (Date.now() - started) * config.speed);
 
   const launch = (order: DeploymentOrder) => {
     const done = runDeployment(order, { deployments, sleep, log, failureRate: config.failureRate })
       .then((outcome) => {
-        if (outcome === 'completed') fleet.add(order.tenantId, order.deploymentId, order.instanceType);
+        if (outcome === 'completed') fleet.add(order.tenantId, order.deploymentId, order.instanceType, order.size ?? undefined);
       })
       .catch((err: unknown) => {
         if (!(err instanceof Stopped)) log(`deployment ${order.deploymentId}: could not publish: ${(err as Error).message}`);
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
         if (!res.ok) throw new Error(`claim answered ${res.status}`);
         const { requests } = (await res.json()) as { requests: DeploymentOrder[] };
         for (const r of requests) {
-          log(`request ${r.deploymentId}: ${r.instanceType} for ${r.tenantId}`);
+          log(`request ${r.deploymentId}: ${r.instanceType}${r.size ? ` (${r.size})` : ''} for ${r.tenantId}`);
           launch(r);
         }
       } catch (err) {
@@ -152,7 +153,7 @@ async function main(): Promise<void> {
     await Promise.race([
       Promise.allSettled(
         [...inFlight.values()].map(({ order }) =>
-          deployments.publishError(order.tenantId, order.deploymentId, 'El desplegador se detuvo antes de terminar').catch(() => undefined),
+          deployments.publishError(order.tenantId, order.deploymentId, DEPLOYER_STOPPED.error, { code: DEPLOYER_STOPPED.code }).catch(() => undefined),
         ),
       ),
       new Promise((r) => setTimeout(r, 3_000)),

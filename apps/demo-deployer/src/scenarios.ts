@@ -1,4 +1,4 @@
-import type { InstanceType } from '@neo/contracts';
+import type { DeploymentErrorCode, InstanceType } from '@neo/contracts';
 
 /** One step of a simulated deployment: its name, share of the total time, and the log lines it prints. */
 export interface StepPlan {
@@ -36,8 +36,15 @@ export const PLANS: Record<InstanceType, StepPlan[]> = {
 /** Typical duration of a deployment at speed 1, ms: 20–40 s, wazuh the slowest. */
 export const BASE_DURATION_MS: Record<InstanceType, [number, number]> = { odoo: [20_000, 30_000], netbox: [22_000, 32_000], wazuh: [28_000, 40_000] };
 
-export const FAILURES = [
-  'La imagen no pasó la verificación de firma',
-  'Tiempo de espera agotado al conectar con la base de datos',
-  'Sin capacidad en el nodo: memoria insuficiente',
+/**
+ * Failures the demo deployer simulates: a code the portal words in the reader's language (es-MX, en), with
+ * the step as parameter, and an English fallback for API consumers.
+ */
+export const FAILURES: ReadonlyArray<{ code: DeploymentErrorCode; error: string }> = [
+  { code: 'image_signature_invalid', error: 'The image failed its signature check' },
+  { code: 'database_timeout', error: 'Timed out connecting to the database' },
+  { code: 'insufficient_memory', error: 'No capacity on the node: not enough memory' },
 ];
+
+/** What a deployment cut short by the deployer's own stop reports. */
+export const DEPLOYER_STOPPED = { code: 'deployer_stopped', error: 'The deployer stopped before the deployment finished' } as const satisfies { code: DeploymentErrorCode; error: string };

@@ -28,14 +28,16 @@ import type { Projector } from './pipeline/projector';
 import { MonitoringCollector } from './monitoring/collector';
 import { PresenceService } from './presence/presence-service';
 import { presenceRoutes } from './routes/presence';
-import { countByStatus, monitoringRoutes } from './routes/monitoring';
+import { monitoringRoutes } from './routes/monitoring';
 import { openDatabase, type Database } from './store/database';
 import { historyRoutes } from './routes/history';
 import { deploymentRoutes } from './routes/deployments';
 import { notificationRoutes } from './routes/notifications';
 import { deploymentProjector } from './pipeline/projectors/deployments';
 import { notificationProjector } from './pipeline/projectors/notifications';
-import { alertProjector, instanceMetricsProjector } from './pipeline/projectors/monitoring';
+import { alertProjector, instanceMetricsProjector, instanceStatusProjector } from './pipeline/projectors/monitoring';
+import { InstanceWatch } from './monitoring/instance-watch';
+import { countReportingInstances } from './store/monitoring-store';
 import { tenantAlertRules } from './monitoring/alert-rules';
 import { metricsPlugin, ServiceMetrics } from './plugins/metrics';
 import { topTenantsRoutes } from './routes/top-tenants';
@@ -173,13 +175,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     notificationProjector,
     alertProjector,
     instanceMetricsProjector(tenantAlertRules(config.tenantAlertForSeconds)),
+    instanceStatusProjector,
   ];
   const sink = metrics.instrumentSink(new DurableSink(database, projectors, {
     maxQueuedEvents: config.ingestQueueMaxEvents,
     onCommitted: fastPath?.publish,
     wakeRelay: () => relay.wake(),
   }));
-  await app.register(eventRoutes, { sink });
+  await app.register(eventRoutes, { sink, onRefused: metrics.eventsRefused });
 
   const presence = new PresenceService(requests, centrifugo, sink);
   app.decorate('presence', presence);
@@ -187,13 +190,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(monitoringRoutes, { database: requests, centrifugo });
   app.addHook('onReady', async () => presence.start(config.presenceSweepMs, (err) => app.log.warn({ err: (err as Error).message }, 'presence sweep failed')));
   app.addHook('preClose', async () => presence.stop());
+  const instanceWatch = new InstanceWatch(database, sink, { intervalMs: config.instanceWatchMs, onError: (err) => app.log.warn({ err: (err as Error).message }, 'instance watch failed') });
+  app.addHook('onReady', async () => instanceWatch.start());
+  app.addHook('preClose', async () => instanceWatch.stop());
 
   // Real host metrics to admin:metrics, and threshold alerts to admin:alerts (off in tests by default).
   const collector = config.hostMetricsIntervalMs > 0
     ? new MonitoringCollector(sink, {
         intervalMs: config.hostMetricsIntervalMs,
         diskPath: config.databaseUrl || config.dataDir.startsWith('memory://') ? '/' : config.dataDir,
-        activeInstances: async () => [...(await countByStatus(database, ['completed'])).values()].reduce((a, b) => a + b, 0),
+        // Instances that report, not every deployment ever completed.
+        activeInstances: async () => [...(await countReportingInstances(database)).values()].reduce((a, b) => a + b, 0),
         onError: (err) => app.log.warn({ err: (err as Error).message }, 'host metrics: sample failed'),
       })
     : null;

@@ -68,6 +68,7 @@ const envSchema = z.object({
   RETENTION_BATCH_SIZE: z.coerce.number().int().min(10).max(100_000).default(1000),
   HOST_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   PRESENCE_SWEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  INSTANCE_WATCH_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   TENANT_ALERT_FOR_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   ACCESS_SYNC_MS: z.coerce.number().int().min(100).max(5_000).default(2000),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
@@ -159,6 +160,8 @@ export interface Config {
   readonly hostMetricsIntervalMs: number;
   /** How often users whose last connection went are marked offline (last seen), ms; 0 = off. Default 10000. */
   readonly presenceSweepMs: number;
+  /** How often instances that stopped reporting are looked for and announced stale or offline, ms; 0 turns it off. */
+  readonly instanceWatchMs: number;
   /** How long a tenant instance's figure must stay over a threshold before its alert opens, seconds. Default 30. */
   readonly tenantAlertForSeconds: number;
   /**
@@ -302,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionBatchSize: e.RETENTION_BATCH_SIZE,
     hostMetricsIntervalMs: e.HOST_METRICS_INTERVAL_MS ?? (nodeEnv === 'test' ? 0 : 5000),
     presenceSweepMs: e.PRESENCE_SWEEP_MS,
+    instanceWatchMs: e.INSTANCE_WATCH_MS,
     tenantAlertForSeconds: e.TENANT_ALERT_FOR_SECONDS,
     accessSyncMs: e.ACCESS_SYNC_MS,
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },

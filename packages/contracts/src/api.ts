@@ -1,5 +1,5 @@
 import { isOperator, type Identity } from './policy';
-import type { AlertSeverity, PresenceStatus } from './events';
+import type { AlertSeverity, AnyEventEnvelope, InstanceStatus, PresenceStatus } from './events';
 
 /** A position in a Centrifugo channel stream: `offset` within `epoch`. */
 export interface StreamPosition {
@@ -75,7 +75,11 @@ export interface AlertView {
   rule: string;
   severity: AlertSeverity;
   state: 'open' | 'resolved';
+  /** English fallback text; people read `code` worded with `params` in their language. */
   message: string;
+  /** The message code (ALERT_MESSAGE_CODES for the service's own rules); null from producers that send none. */
+  code?: string | null;
+  params?: Record<string, string | number> | null;
   value: number | null;
   threshold: number | null;
   tenantId: string | null;
@@ -99,5 +103,36 @@ export interface InstanceMetricsView {
   networkOut: number;
   /** Seconds. */
   uptime: number;
+  /** When the latest sample was taken (its timestamp). */
   updatedAt: string;
+  /** Whether it reports: online, stale (missed a few reports), offline (missed many); see instanceStatusAt. */
+  status: InstanceStatus;
+  /** When the latest sample reached the service (the service's clock: what staleness is measured from). */
+  receivedAt: string;
+  /** Its reporting interval learned from its samples, ms; null until a second sample. */
+  intervalMs: number | null;
+}
+
+/** One event of `GET /v1/history`: the stored envelope and the channel it was published on. */
+export type HistoryItem = AnyEventEnvelope & { channel: string };
+
+/**
+ * What `user:{tenantId}_{userKey}` carries when the user marks notifications read on one device, so that
+ * their other devices update the list and the badge without a reload. Apply only a `version` above the
+ * last one applied (versions follow the marks' commit order); `unreadCount` is then exact as of that mark
+ * (billing notifications arriving later add to it as usual).
+ */
+export interface ReadStateMessage {
+  type: 'notifications_read';
+  tenantId: string;
+  data: {
+    /** Notifications marked read one by one. */
+    ids: string[];
+    /** Read-all: this notification and every older one are read (null: the tenant had none). Absent for one-by-one marks. */
+    upTo?: string | null;
+    unreadCount: number;
+    version: number;
+  };
+  /** ISO 8601, when the mark was made. */
+  timestamp: string;
 }

@@ -1,3 +1,5 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { TENANT_ID_PATTERN } from './tenant';
 
 /**
@@ -14,9 +16,18 @@ export type AdminTopic = 'metrics' | 'alerts';
 /** Longest channel name accepted anywhere (Centrifugo's own limit is 255). */
 export const MAX_CHANNEL_LENGTH = 128;
 
+/**
+ * A member's own channel, `user:{tenantId}_{userKey}`: what concerns one person only (their notification
+ * read state, reaching their other devices). Not a topic: nothing is stored for it, only relayed.
+ */
+export const USER_NAMESPACE = 'user';
+/** `userKey`: 32 hex digits of SHA-256 of the user id (any printable id fits, and the name does not show it). */
+const USER_KEY_PATTERN = /^[0-9a-f]{32}$/;
+
 export type ParsedChannel =
   | { kind: 'tenant'; name: string; topic: TenantTopic; tenantId: string }
-  | { kind: 'admin'; name: AdminChannel; topic: AdminTopic };
+  | { kind: 'admin'; name: AdminChannel; topic: AdminTopic }
+  | { kind: 'user'; name: string; tenantId: string; userKey: string };
 
 export type ChannelParseError =
   | 'empty'
@@ -46,6 +57,21 @@ export function tenantChannel(topic: TenantTopic, tenantId: string): string {
   return `${topic}:${tenantId}`;
 }
 
+/**
+ * The key of a user's own channel: the first 128 bits of SHA-256 of their id, in hex. A hash because
+ * ids from an identity provider may hold characters a channel name may not (`.`, `:`, `#`, `|`, …) and
+ * may be long; SHA-256 from @noble/hashes because it is synchronous in the browser too (WebCrypto is not).
+ */
+export function userKeyOf(userId: string): string {
+  return bytesToHex(sha256(utf8ToBytes(userId))).slice(0, 32);
+}
+
+/** A member's own channel; throws on an invalid tenant id (a programming error, not user input). */
+export function userChannel(tenantId: string, userId: string): string {
+  if (!TENANT_ID_PATTERN.test(tenantId)) throw new TypeError(`invalid tenant id: ${JSON.stringify(tenantId)}`);
+  return `${USER_NAMESPACE}:${tenantId}_${userKeyOf(userId)}`;
+}
+
 export function adminChannel(topic: AdminTopic): AdminChannel {
   return `admin:${topic}`;
 }
@@ -65,6 +91,14 @@ export function parseChannel(name: unknown): ChannelParseResult {
   if (head === 'admin') {
     if (tail === 'metrics' || tail === 'alerts') return { ok: true, channel: { kind: 'admin', name: `admin:${tail}`, topic: tail } };
     return fail('unknown_topic', 'unknown admin channel');
+  }
+  if (head === USER_NAMESPACE) {
+    const cut = tail.lastIndexOf('_');
+    const tenantId = tail.slice(0, cut);
+    const userKey = tail.slice(cut + 1);
+    if (cut < 0 || !USER_KEY_PATTERN.test(userKey)) return fail('bad_shape', 'a user channel is "user:<tenantId>_<userKey>"');
+    if (!TENANT_ID_PATTERN.test(tenantId)) return fail('invalid_tenant', 'tenant id is not valid');
+    return { ok: true, channel: { kind: 'user', name, tenantId, userKey } };
   }
   if (!isTenantTopic(head)) return fail('unknown_topic', 'unknown topic');
   if (tail.length === 0) return fail('invalid_tenant', 'tenant id is empty');

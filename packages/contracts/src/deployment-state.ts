@@ -1,4 +1,4 @@
-import type { DeploymentStatus, EventEnvelope, InstanceType } from './events';
+import type { DeploymentSize, DeploymentStatus, EventEnvelope, InstanceType } from './events';
 import type { ErrorCode } from './errors';
 
 /**
@@ -22,6 +22,8 @@ export interface DeploymentState {
   tenantId: string;
   instanceType: InstanceType;
   instanceName: string | null;
+  /** The size requested, when the deployer reported it (absent from states built before it existed). */
+  size?: DeploymentSize | null;
   status: DeploymentStatus;
   /** 0–100, never goes back; a failure keeps the value reached. */
   progress: number;
@@ -32,7 +34,11 @@ export interface DeploymentState {
   logs: string[];
   /** Every log line ever appended, so a viewer knows how much the tail leaves out. */
   logCount: number;
+  /** English fallback text of a failure; people read `errorCode` worded with `errorParams`. */
   error: string | null;
+  /** The failure as a stable code (DEPLOYMENT_ERROR_CODES), when the deployer sent one. */
+  errorCode?: string | null;
+  errorParams?: Record<string, string | number> | null;
   instanceUrl: string | null;
   /** ISO 8601 (the start event's timestamp). */
   startedAt: string;
@@ -73,6 +79,7 @@ export function applyDeploymentEvent(state: DeploymentState | null, event: Deplo
         tenantId: event.tenantId ?? '',
         instanceType: event.data.instanceType,
         instanceName: event.data.instanceName ?? null,
+        size: event.data.size ?? null,
         status: 'starting',
         progress: 0,
         currentStep: event.data.currentStep ?? steps[0] ?? null,
@@ -80,6 +87,8 @@ export function applyDeploymentEvent(state: DeploymentState | null, event: Deplo
         logs: logs.slice(-DEPLOYMENT_LOG_TAIL),
         logCount: logs.length,
         error: null,
+        errorCode: null,
+        errorParams: null,
         instanceUrl: null,
         startedAt: event.timestamp,
         finishedAt: null,
@@ -110,6 +119,8 @@ export function applyDeploymentEvent(state: DeploymentState | null, event: Deplo
           ...base,
           status: 'failed',
           error: event.data.error,
+          errorCode: event.data.code ?? null,
+          errorParams: event.data.params ?? null,
           currentStep: event.data.currentStep ?? state.currentStep,
           finishedAt: event.timestamp,
           ...appendLogs(state, event.data.logs),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TENANT_ID_REGEX_SOURCE } from './tenant';
 import type { TenantTopic, AdminTopic } from './channels';
 import { calendarDate, capturedText, isoInstant, isStorableText, jsonByteLength, MAX_EVENT_DATA_BYTES, storableString, storableText, UNSTORABLE_TEXT_MESSAGE } from './fields';
+import { messageCodeSchema, messageParamsSchema } from './messages';
 
 const text = storableText;
 const logLines = z.array(capturedText(4000)).max(200);
@@ -12,6 +13,24 @@ const percent = z.number().finite().min(0).max(100);
 export const INSTANCE_TYPES = ['odoo', 'netbox', 'wazuh'] as const;
 export const instanceTypeSchema = z.enum(INSTANCE_TYPES);
 export type InstanceType = z.infer<typeof instanceTypeSchema>;
+
+/**
+ * The size of a deployed instance, chosen when it is requested. What each means in resources is the
+ * deployer's business (the demo deployer: small 1 vCPU / 2 GiB, medium 2 / 4, large 4 / 8).
+ */
+export const DEPLOYMENT_SIZES = ['small', 'medium', 'large'] as const;
+export const deploymentSizeSchema = z.enum(DEPLOYMENT_SIZES);
+export type DeploymentSize = z.infer<typeof deploymentSizeSchema>;
+
+/** A user id as platform tokens carry it (`sub`): printable ASCII, no spaces, at most 200. */
+export const userIdSchema = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+/**
+ * Whether a tenant's instance reports: `online` within its reporting interval, `stale` after missing a
+ * few reports, `offline` after missing many (see INSTANCE_STALE_AFTER_INTERVALS).
+ */
+export const INSTANCE_STATUSES = ['online', 'stale', 'offline'] as const;
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
 export const DEPLOYMENT_STATUSES = ['starting', 'in_progress', 'completed', 'failed'] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
@@ -32,6 +51,10 @@ export const eventRegistry = {
       deploymentId,
       instanceType: instanceTypeSchema,
       instanceName: text(100).optional(),
+      /** The size requested (`POST /v1/tenants/{tenantId}/deployments`), when the deployer knows it. */
+      size: deploymentSizeSchema.optional(),
+      /** Who asked for the deployment (their user id), when it came from a request. */
+      requestedBy: userIdSchema.optional(),
       /** The named steps the deployment will go through, in order. */
       steps: z.array(text(200)).max(50).optional(),
       currentStep: text(200).optional(),
@@ -59,7 +82,11 @@ export const eventRegistry = {
     topic: 'deployments',
     data: z.strictObject({
       deploymentId,
+      /** Fallback text for API consumers; the portal words `code` and `params` instead when it knows the code. */
       error: text(2000),
+      /** What went wrong, as a stable code (DEPLOYMENT_ERROR_CODES lists the demo deployer's). */
+      code: messageCodeSchema.optional(),
+      params: messageParamsSchema.optional(),
       currentStep: text(200).optional(),
       logs: logLines.optional(),
     }),
@@ -140,9 +167,25 @@ export const eventRegistry = {
       rule: text(100),
       severity: z.enum(ALERT_SEVERITIES),
       state: z.enum(['open', 'updated', 'resolved']).default('open'),
+      /** Fallback text for API consumers; the portal words `code` and `params` instead when it knows the code. */
       message: text(500),
+      /** The message as a stable code (ALERT_MESSAGE_CODES lists the service's own), worded with `params`. */
+      code: messageCodeSchema.optional(),
+      params: messageParamsSchema.optional(),
       value: z.number().finite().optional(),
       threshold: z.number().finite().optional(),
+    }),
+  },
+  instance_status: {
+    topic: 'metrics',
+    data: z.strictObject({
+      /** The tenant instance whose reports started or stopped arriving (`metrics_update.instanceId`). */
+      instanceId: text(100),
+      status: z.enum(INSTANCE_STATUSES),
+      /** When its latest report was taken (that report's timestamp). */
+      lastReportAt: isoInstant(),
+      /** The reporting interval learned from its reports, milliseconds. */
+      intervalMs: z.number().int().positive().max(86_400_000),
     }),
   },
   presence_update: {
@@ -165,6 +208,14 @@ export const EVENT_TYPES = Object.keys(eventRegistry) as EventType[];
 export type EventDataInput<T extends EventType> = z.input<EventRegistry[T]['data']>;
 /** `data` after validation. */
 export type EventData<T extends EventType> = z.output<EventRegistry[T]['data']>;
+
+/**
+ * Which field of an event's `data` names the user it is about or by: the member whose presence changed,
+ * the member who asked for a deployment. `GET /v1/history?userId=` matches these and nothing else: an
+ * event names at most one of them, and no other type names a user (progress and the end of a
+ * deployment are the deployer's; search by the deployment id to follow one).
+ */
+export const USER_SUBJECT_FIELDS = { presence_update: 'userId', deployment_start: 'requestedBy' } as const satisfies Partial<Record<string, string>>;
 
 /** Types that may be published without a tenant (they go to `admin:*`). */
 const ADMIN_CAPABLE: ReadonlySet<EventType> = new Set<EventType>(['metrics_update', 'alert']);

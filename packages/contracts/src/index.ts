@@ -9,3 +9,5 @@ export * from './ids';
 export * from './requests';
 export * from './deployment-state';
 export * from './operators';
+export * from './messages';
+export * from './instances';

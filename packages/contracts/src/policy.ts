@@ -1,4 +1,4 @@
-import { parseChannel, type ParsedChannel, type TenantTopic } from './channels';
+import { parseChannel, userChannel, userKeyOf, type ParsedChannel, type TenantTopic } from './channels';
 import { TENANT_ID_PATTERN } from './tenant';
 
 /** Who is asking: the claims of a verified platform token, after the service's current access overrides. */
@@ -57,7 +57,8 @@ export type DenialReason =
   | 'not_tenant_member'
   | 'missing_permission'
   | 'admin_only'
-  | 'tenant_suspended';
+  | 'tenant_suspended'
+  | 'other_user';
 
 export type Decision =
   | { allowed: true; channel: ParsedChannel }
@@ -92,6 +93,15 @@ export function authorize(identity: Identity, action: Action, channel: string, c
   const parsed = parseChannel(channel);
   if (!parsed.ok) return deny('invalid_channel', `invalid channel: ${parsed.message}`);
   const ch = parsed.channel;
+  // A user's own channel is theirs alone: not an operator's, not a teammate's.
+  if (ch.kind === 'user') {
+    if (isOperator(identity) || identity.tenantId === null || identity.tenantId !== ch.tenantId || !TENANT_ID_PATTERN.test(identity.tenantId)) {
+      return deny('not_tenant_member', 'not a member of this tenant');
+    }
+    if (ctx.isTenantSuspended?.(ch.tenantId)) return deny('tenant_suspended', 'access to this tenant is suspended');
+    if (ch.userKey !== userKeyOf(identity.sub)) return deny('other_user', 'this channel belongs to another user');
+    return { allowed: true, channel: ch };
+  }
   if (isOperator(identity)) {
     // Operators read everything, but they are not members who act inside a tenant's streams.
     if (action === 'write' && ch.kind === 'tenant' && ch.topic !== 'deployments') {
@@ -111,13 +121,27 @@ export function authorize(identity: Identity, action: Action, channel: string, c
   return { allowed: true, channel: ch };
 }
 
-/** The channels `identity` may subscribe to among the tenant's topics and the admin channels. */
+/** The channels `identity` may subscribe to among the tenant's topics, the admin channels and their own channel. */
 export function subscribableChannels(identity: Identity, ctx: PolicyContext = {}): string[] {
   const candidates: string[] = isOperator(identity) ? ['admin:metrics', 'admin:alerts'] : [];
   if (identity.tenantId !== null && TENANT_ID_PATTERN.test(identity.tenantId)) {
     for (const topic of Object.keys(TOPIC_PERMISSION) as TenantTopic[]) candidates.push(`${topic}:${identity.tenantId}`);
+    candidates.push(userChannel(identity.tenantId, identity.sub));
   }
   return candidates.filter((ch) => authorize(identity, 'subscribe', ch, ctx).allowed);
+}
+
+/**
+ * The stored channels `identity` may read, for a history search without a channel: `'every'` for
+ * platform operators (every tenant's and the admin channels: THE policy allows them all), otherwise the
+ * tenant's topic channels that THE policy allows this member to read, never a hand-written list.
+ */
+export function readableChannels(identity: Identity, ctx: PolicyContext = {}): string[] | 'every' {
+  if (isOperator(identity)) return 'every';
+  if (identity.tenantId === null || !TENANT_ID_PATTERN.test(identity.tenantId)) return [];
+  return (Object.keys(TOPIC_PERMISSION) as TenantTopic[])
+    .map((topic) => `${topic}:${identity.tenantId}`)
+    .filter((ch) => authorize(identity, 'read', ch, ctx).allowed);
 }
 
 function deny(reason: DenialReason, message: string): Decision {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TENANT_ID_REGEX_SOURCE } from './tenant';
-import { EVENT_TYPES, eventRegistry, instanceTypeSchema, PRESENCE_STATUSES, type EventType, type PresenceStatus } from './events';
+import { deploymentSizeSchema, EVENT_TYPES, eventRegistry, instanceTypeSchema, PRESENCE_STATUSES, userIdSchema, type EventType, type PresenceStatus } from './events';
 import { PERMISSIONS } from './policy';
 import { AUDIT_ACTIONS } from './operators';
 import { isoInstantOrDate, isStorableText, storableString, storableText, UNSTORABLE_TEXT_MESSAGE } from './fields';
@@ -58,16 +58,49 @@ export const topTenantsQuerySchema = z.strictObject({ limit: z.coerce.number().i
 export const MAX_PAGE_LENGTH = 200;
 /** What a user may set; `offline` is never set by hand, it is what the service sees when they are gone. */
 export const SETTABLE_PRESENCE_STATUSES = PRESENCE_STATUSES.filter((s) => s !== 'offline') as Exclude<PresenceStatus, 'offline'>[];
+/** A device that has not reported for this long no longer counts towards its user's status, ms. */
+export const PRESENCE_DEVICE_TTL_MS = 120_000;
 export const presenceParamsSchema = z.strictObject({ tenantId: tenantIdParam('not a tenant id') });
+/** What a user chooses for every device; `away` is detected, never chosen. */
+export const CHOSEN_PRESENCE_STATUSES = ['online', 'busy'] as const;
 export const presenceStatusBodySchema = z.strictObject({
   status: z.enum(SETTABLE_PRESENCE_STATUSES as [Exclude<PresenceStatus, 'offline'>, ...Exclude<PresenceStatus, 'offline'>[]]),
+  /**
+   * The reporting device (a browser profile: its tabs share it), so that one person has one status across
+   * devices. With it, `status` says only whether this device is in use (`away`: idle; otherwise active) and
+   * the device must report again at least every PRESENCE_DEVICE_TTL_MS / 2. Without it, the status is
+   * stored as sent (clients written before devices existed).
+   */
+  deviceId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8–64 letters, digits, "_" or "-"').optional(),
+  /** The status the user picked (menu): kept for all their devices until they pick again. */
+  choice: z.enum(CHOSEN_PRESENCE_STATUSES).optional(),
   currentPage: z.string().trim().max(MAX_PAGE_LENGTH, `at most ${MAX_PAGE_LENGTH} characters`).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).optional(),
 });
 
 // History.
 export const MAX_QUERY_LENGTH = 200;
+/** Most event types one history search may name. */
+export const MAX_HISTORY_TYPES = EVENT_TYPES.length;
+/** `type=a,b`: distinct registry types, comma-separated; an unknown one is refused naming it. */
+const eventTypeList = z
+  .string()
+  .max(1000)
+  .transform((raw, ctx) => {
+    const names = [...new Set(raw.split(',').map((t) => t.trim()))];
+    const unknown = names.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown event type ${unknown.map((t) => JSON.stringify(t.slice(0, 64))).join(', ')}; one of ${EVENT_TYPES.join(', ')}` });
+      return z.NEVER;
+    }
+    return names as EventType[];
+  });
 export const historyQuerySchema = z.strictObject({
-  channel: z.string().min(1).max(256),
+  /** One channel; absent, the search covers every channel the caller may read. */
+  channel: z.string().min(1).max(256).optional(),
+  /** Only these event types (comma-separated). */
+  type: eventTypeList.optional(),
+  /** Only events about or by this user (see USER_SUBJECT_FIELDS). */
+  userId: userIdSchema.optional(),
   /** Full-text search; a text the database cannot hold matches nothing stored, so it is refused. */
   q: storableString().max(MAX_QUERY_LENGTH, `at most ${MAX_QUERY_LENGTH} characters`).optional(),
   /** Normalised to UTC milliseconds; a bare date is midnight UTC. */
@@ -83,7 +116,8 @@ export const historyQuerySchema = z.strictObject({
 export const deploymentTenantParamsSchema = channelTenantParams;
 export const deploymentParamsSchema = channelTenantParams.extend({ deploymentId: z.string().regex(deploymentIdPattern, 'a deployment id') });
 export const deploymentListQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
-export const deploymentRequestBodySchema = z.strictObject({ instanceType: instanceTypeSchema, instanceName: storableText(100).optional() });
+/** What the tenant asks for: the product, and optionally the instance's name and size (the deployer's default otherwise). */
+export const deploymentRequestBodySchema = z.strictObject({ instanceType: instanceTypeSchema, instanceName: storableText(100).optional(), size: deploymentSizeSchema.optional() });
 export const deployerClaimBodySchema = z.strictObject({ limit: z.number().int().min(1).max(50).default(10) }).default({ limit: 10 });
 
 // Billing notifications.

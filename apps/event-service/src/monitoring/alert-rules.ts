@@ -15,14 +15,25 @@ export interface AlertRule {
    * alert from flapping open and shut around the threshold. Default 5.
    */
   hysteresis?: number;
-  /** Human text; `{value}` and `{threshold}` are filled in. */
+  /**
+   * English fallback text for API consumers; `{value}` and `{threshold}` are filled in. People read the
+   * alert in their language: the portal words the code (the rule id) with `value` and `threshold`.
+   */
   message: string;
 }
 
-export type AlertTransition =
-  | { kind: 'open'; ruleId: string; severity: AlertSeverity; value: number; threshold: number; message: string }
-  | { kind: 'updated'; ruleId: string; severity: AlertSeverity; value: number; threshold: number; message: string }
-  | { kind: 'resolved'; ruleId: string; severity: AlertSeverity; value: number; threshold: number; message: string };
+export interface AlertTransition {
+  kind: 'open' | 'updated' | 'resolved';
+  ruleId: string;
+  severity: AlertSeverity;
+  value: number;
+  threshold: number;
+  /** English fallback text. */
+  message: string;
+  /** The message code (the rule id) and its parameters, for the reader's language. */
+  code: string;
+  params: { value: number; threshold: number };
+}
 
 /** Where one rule stands for one subject; kept in memory for the host, in the database for tenant instances. */
 export interface RuleState {
@@ -43,20 +54,21 @@ export const CLOSED: RuleState = Object.freeze({ overSince: null, open: null, op
 export function stepRule(rule: AlertRule, state: RuleState, value: number, nowMs: number): { state: RuleState; transition: AlertTransition | null } {
   const severity: AlertSeverity | null = value >= rule.critical ? 'critical' : value >= rule.warning ? 'warning' : null;
   const text = (threshold: number) => rule.message.replace('{value}', value.toFixed(1)).replace('{threshold}', String(threshold));
+  const worded = (threshold: number) => ({ message: text(threshold), code: rule.id, params: { value: Math.round(value * 10) / 10, threshold } });
   if (severity) {
     const overSince = state.overSince ?? nowMs;
     const threshold = severity === 'critical' ? rule.critical : rule.warning;
     if (state.open === null && nowMs - overSince >= rule.forSeconds * 1000) {
-      return { state: { overSince, open: severity, openedAt: nowMs }, transition: { kind: 'open', ruleId: rule.id, severity, value, threshold, message: text(threshold) } };
+      return { state: { overSince, open: severity, openedAt: nowMs }, transition: { kind: 'open', ruleId: rule.id, severity, value, threshold, ...worded(threshold) } };
     }
     if (state.open !== null && state.open !== severity) {
-      return { state: { ...state, overSince, open: severity }, transition: { kind: 'updated', ruleId: rule.id, severity, value, threshold, message: text(threshold) } };
+      return { state: { ...state, overSince, open: severity }, transition: { kind: 'updated', ruleId: rule.id, severity, value, threshold, ...worded(threshold) } };
     }
     return { state: { ...state, overSince }, transition: null };
   }
   // Under the warning threshold: the streak ends; an open alert resolves only below the hysteresis band.
   if (state.open !== null && value <= rule.warning - (rule.hysteresis ?? 5)) {
-    return { state: CLOSED, transition: { kind: 'resolved', ruleId: rule.id, severity: state.open, value, threshold: rule.warning, message: text(rule.warning) } };
+    return { state: CLOSED, transition: { kind: 'resolved', ruleId: rule.id, severity: state.open, value, threshold: rule.warning, ...worded(rule.warning) } };
   }
   return { state: { ...state, overSince: null }, transition: null };
 }
@@ -99,16 +111,16 @@ export class AlertEvaluator {
 
 /** The host rules of the admin dashboard (CPU over 80 % for 30 s, …). */
 export const HOST_ALERT_RULES: readonly AlertRule[] = [
-  { id: 'cpu_high', metric: 'cpu', warning: 80, critical: 95, forSeconds: 30, message: 'CPU al {value} % (umbral {threshold} %)' },
-  { id: 'memory_high', metric: 'memory', warning: 85, critical: 95, forSeconds: 60, message: 'Memoria al {value} % (umbral {threshold} %)' },
-  { id: 'disk_high', metric: 'disk', warning: 85, critical: 95, forSeconds: 60, hysteresis: 2, message: 'Disco al {value} % (umbral {threshold} %)' },
+  { id: 'cpu_high', metric: 'cpu', warning: 80, critical: 95, forSeconds: 30, message: 'CPU at {value} % (threshold {threshold} %)' },
+  { id: 'memory_high', metric: 'memory', warning: 85, critical: 95, forSeconds: 60, message: 'Memory at {value} % (threshold {threshold} %)' },
+  { id: 'disk_high', metric: 'disk', warning: 85, critical: 95, forSeconds: 60, hysteresis: 2, message: 'Disk at {value} % (threshold {threshold} %)' },
 ];
 
 /** The rules for a tenant's instances; `forSeconds` is configurable (TENANT_ALERT_FOR_SECONDS). */
 export function tenantAlertRules(forSeconds: number): AlertRule[] {
   return [
-    { id: 'instance_cpu_high', metric: 'cpu', warning: 80, critical: 95, forSeconds, message: 'CPU de la instancia al {value} % (umbral {threshold} %)' },
-    { id: 'instance_memory_high', metric: 'memory', warning: 85, critical: 95, forSeconds, message: 'Memoria de la instancia al {value} % (umbral {threshold} %)' },
-    { id: 'instance_disk_high', metric: 'disk', warning: 85, critical: 95, forSeconds, hysteresis: 2, message: 'Disco de la instancia al {value} % (umbral {threshold} %)' },
+    { id: 'instance_cpu_high', metric: 'cpu', warning: 80, critical: 95, forSeconds, message: 'Instance CPU at {value} % (threshold {threshold} %)' },
+    { id: 'instance_memory_high', metric: 'memory', warning: 85, critical: 95, forSeconds, message: 'Instance memory at {value} % (threshold {threshold} %)' },
+    { id: 'instance_disk_high', metric: 'disk', warning: 85, critical: 95, forSeconds, hysteresis: 2, message: 'Instance disk at {value} % (threshold {threshold} %)' },
   ];
 }

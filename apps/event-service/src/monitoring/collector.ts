@@ -59,7 +59,7 @@ export class MonitoringCollector {
       const openedBefore = new Map(this.#evaluator.openAlerts().map((a) => [a.ruleId, this.#evaluator.openedAt(a.ruleId)]));
       for (const t of this.#evaluator.evaluate(figures, now)) {
         const alertId = `${t.ruleId}-${this.#evaluator.openedAt(t.ruleId) ?? openedBefore.get(t.ruleId) ?? now}`;
-        events.push({ type: 'alert', data: { alertId, rule: t.ruleId, severity: t.severity, state: t.kind, message: t.message, value: t.value, threshold: t.threshold } });
+        events.push({ type: 'alert', data: { alertId, rule: t.ruleId, severity: t.severity, state: t.kind, message: t.message, code: t.code, params: t.params, value: t.value, threshold: t.threshold } });
       }
       await this.#sink.accept(validateIngestBody({ events }));
     } catch (err) {

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { authorize, isOperator, type Action, type AuditActor, type Identity, type ParsedChannel } from '@neo/contracts';
+import { authorize, isOperator, readableChannels, type Action, type AuditActor, type Identity, type ParsedChannel } from '@neo/contracts';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import { PlatformTokenVerifier } from '../auth/verifier';
@@ -24,6 +24,8 @@ declare module 'fastify' {
     requireOperator: (request: FastifyRequest) => Promise<void>;
     /** Runs THE policy for the caller; throws a 400/403 problem when it refuses. */
     authorizeChannel: (request: FastifyRequest, action: Action, channel: string) => ParsedChannel;
+    /** The stored channels the caller may read (THE policy's `readableChannels`, with the current suspensions). */
+    readableChannels: (request: FastifyRequest) => string[] | 'every';
   }
   interface FastifyRequest {
     identity: Identity | null;
@@ -87,6 +89,11 @@ export const authPlugin = fp<{ config: Config; database?: Database }>(async (app
     if (decision.allowed) return decision.channel;
     if (decision.reason === 'invalid_channel') throw new AppError('ERR_INVALID_CHANNEL', decision.message, { reason: decision.reason });
     throw new AppError('ERR_FORBIDDEN', decision.message, { reason: decision.reason });
+  });
+
+  app.decorate('readableChannels', (request: FastifyRequest) => {
+    if (!request.identity) throw new AppError('ERR_AUTH_TOKEN_MISSING');
+    return readableChannels(request.identity, { isTenantSuspended: (t) => access.isTenantSuspended(t) });
   });
 }, { name: 'neo-auth', dependencies: ['neo-rate-limit'] });
 

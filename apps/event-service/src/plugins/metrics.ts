@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { EVENT_TYPES, isEventType, type AcceptedEvent, type DenialReason } from '@neo/contracts';
+import { EVENT_TYPES, isEventType, jsonByteLength, type AcceptedEvent, type DenialReason } from '@neo/contracts';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoErrorKind } from '../centrifugo/client';
@@ -21,7 +21,7 @@ import type { ValidatedEvent } from '../pipeline/validate';
 const CENTRIFUGO_METHODS = new Set(['publish', 'batch', 'history', 'presence', 'presence_stats', 'unsubscribe', 'disconnect', 'info', 'broadcast', 'subscribe', 'refresh', 'channels']);
 /** Methods Node's HTTP parser accepts are a finite list, but only these are worth a series each. */
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const DENIAL_REASONS: ReadonlySet<string> = new Set<DenialReason>(['invalid_channel', 'not_tenant_member', 'missing_permission', 'admin_only', 'tenant_suspended']);
+const DENIAL_REASONS: ReadonlySet<string> = new Set<DenialReason>(['invalid_channel', 'not_tenant_member', 'missing_permission', 'admin_only', 'tenant_suspended', 'other_user']);
 /** Token routes and the `kind` label their answers are counted under. */
 const TOKEN_ROUTES: Readonly<Record<string, 'connection' | 'subscription'>> = {
   '/v1/realtime/connection-token': 'connection',
@@ -43,6 +43,20 @@ export class ServiceMetrics {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly #eventsReceived = new Counter({
+    name: 'neo_events_received_total',
+    help: 'Events received from producers by POST /v1/events, by event type (`unknown` for a type outside the registry) and outcome (accepted: stored or already stored under the same id; refused: its request was refused).',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly #eventSize = new Histogram({
+    name: 'neo_event_size_bytes',
+    help: 'Size of each accepted event’s data as JSON (UTF-8), bytes, by event type. The contract refuses more than 256 KiB.',
+    labelNames: ['type'] as const,
+    buckets: [100, 250, 500, 1000, 2500, 5000, 10_000, 50_000, 262_144],
+    registers: [this.registry],
+  });
+  readonly #relayPublished = new Counter({ name: 'neo_relay_published_events_total', help: 'Events the relay published to Centrifugo (each once, in ingest order).', registers: [this.registry] });
   readonly #ingestFailures = new Counter({ name: 'neo_ingest_failures_total', help: 'Ingest requests whose events could not be stored, by catalogue code.', labelNames: ['code'] as const, registers: [this.registry] });
   readonly #relayBatchSize = new Histogram({ name: 'neo_relay_batch_size', help: 'Events per outbox batch published to Centrifugo.', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [this.registry] });
   readonly #relayBatchDuration = new Histogram({ name: 'neo_relay_batch_duration_seconds', help: 'Time to relay one outbox batch (read, publish, mark), seconds.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
@@ -106,7 +120,10 @@ export class ServiceMetrics {
     this.#published.inc({ path: 'fast' }, 0);
     this.#published.inc({ path: 'relay' }, 0);
     // Zero series for every event type, so rates exist (and alerts evaluate) before the first event.
-    for (const type of EVENT_TYPES) this.#ingestEvents.inc({ type }, 0);
+    for (const type of EVENT_TYPES) {
+      this.#ingestEvents.inc({ type }, 0);
+      this.#eventsReceived.inc({ type, outcome: 'accepted' }, 0);
+    }
   }
 
   /** The database whose outbox age and pool are reported on scrape. */
@@ -126,6 +143,7 @@ export class ServiceMetrics {
 
   /** For `Relay`'s `onBatch`. */
   readonly relayBatch = (info: { size: number; ms: number }): void => {
+    this.#relayPublished.inc(info.size);
     this.#relayBatchSize.observe(info.size);
     this.#relayBatchDuration.observe(info.ms / 1000);
     this.#published.inc({ path: 'relay' }, info.size);
@@ -165,8 +183,10 @@ export class ServiceMetrics {
             // The type passed the contract already; the guard keeps the label closed even if that changes.
             const label = isEventType(type) ? type : 'other';
             this.#ingestEvents.inc({ type: label }, n);
+            this.#eventsReceived.inc({ type: label, outcome: 'accepted' }, n);
             this.#ingestDuration.observe({ type: label }, seconds);
           }
+          for (const e of events) this.#eventSize.observe({ type: isEventType(e.envelope.type) ? e.envelope.type : 'other' }, jsonByteLength(e.envelope.data));
           return accepted;
         } catch (err) {
           this.#ingestFailures.inc({ code: err instanceof AppError ? err.code : 'ERR_INTERNAL' });
@@ -175,6 +195,14 @@ export class ServiceMetrics {
       },
     };
   }
+
+  /**
+   * Counts the events of an ingest request that was refused (validation, scope, a domain rule, overload),
+   * by the type each claimed; a type outside the registry is `unknown`, so the label stays closed.
+   */
+  readonly eventsRefused = (types: readonly unknown[]): void => {
+    for (const type of types) this.#eventsReceived.inc({ type: isEventType(type) ? type : 'unknown', outcome: 'refused' });
+  };
 
   /** Counts one answered request (called from `onResponse`). */
   observeRequest(request: FastifyRequest, status: number, seconds: number, error: unknown): void {

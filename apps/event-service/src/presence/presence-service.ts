@@ -1,7 +1,7 @@
 import { SETTABLE_PRESENCE_STATUSES, type PresenceMember, type PresenceStatus, type StreamPosition } from '@neo/contracts';
 import type { CentrifugoClient } from '../centrifugo/client';
 import type { Database } from '../store/database';
-import { listPresence, markOffline, tenantsWithOnlineUsers, upsertPresence, type PresenceRow } from '../store/presence-store';
+import { listPresence, markOffline, reportDevice, tenantsWithOnlineUsers, upsertPresence, type PresenceRow } from '../store/presence-store';
 import type { EventSink } from '../pipeline/sink';
 import { validateIngestBody } from '../pipeline/validate';
 
@@ -24,9 +24,20 @@ export class PresenceService {
     private readonly sink: EventSink,
   ) {}
 
-  async setStatus(p: { tenantId: string; userId: string; userName: string; status: Exclude<PresenceStatus, 'offline'>; currentPage: string | null }): Promise<PresenceRow> {
-    const row = await upsertPresence(this.database, p);
-    await this.#publish(row);
+  /**
+   * A user's own report. With a device id, one status per person across devices (reportDevice); without
+   * one, the status as sent (clients written before devices). Published only when it changed something
+   * others see, so a device's heartbeat costs no event.
+   */
+  async setStatus(p: { tenantId: string; userId: string; userName: string; status: Exclude<PresenceStatus, 'offline'>; currentPage: string | null; deviceId?: string; choice?: 'online' | 'busy' }): Promise<PresenceRow> {
+    if (p.deviceId === undefined) {
+      const row = await upsertPresence(this.database, p);
+      await this.#publish(row);
+      return row;
+    }
+    const before = (await listPresence(this.database, p.tenantId)).find((r) => r.userId === p.userId);
+    const row = await reportDevice(this.database, { ...p, deviceId: p.deviceId, away: p.status === 'away', choice: p.choice ?? null });
+    if (!before || before.status !== row.status || before.currentPage !== row.currentPage || !before.online || before.userName !== row.userName) await this.#publish(row);
     return row;
   }
 

@@ -108,7 +108,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
       const tenantId = request.params.tenantId;
       const channel = app.authorizeChannel(request, 'write', `deployments:${tenantId}`);
       const deploymentId = `dep-${uuidv7()}`;
-      await insertDeploymentRequest(database, { deploymentId, tenantId, instanceType: request.body.instanceType, instanceName: request.body.instanceName ?? null, requestedBy: request.identity!.sub });
+      await insertDeploymentRequest(database, { deploymentId, tenantId, instanceType: request.body.instanceType, instanceName: request.body.instanceName ?? null, size: request.body.size ?? null, requestedBy: request.identity!.sub });
       void reply.status(202);
       return { deploymentId, status: 'requested', channel: channel.name };
     },
@@ -124,6 +124,8 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
       schema: {
         tags: ['deployments'],
         summary: 'Stack deployer: claim pending deployment requests of the key’s tenants (ingest key)',
+        description:
+          'Each request carries its configuration (`instanceType`, `instanceName`, `size`) and who asked (`requestedBy`); the deployer reports them back in the `deployment_start` event it publishes under `deploymentId`.',
         body: deployerClaimBodySchema,
         security: [{ ingestKey: [] }],
       },

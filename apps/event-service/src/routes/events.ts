@@ -5,7 +5,7 @@ import type { EventSink } from '../pipeline/sink';
 import { assertInScope } from '../auth/ingest-keys';
 
 /** `POST /v1/events`: the one door for events from internal services (ingest key). */
-export const eventRoutes: FastifyPluginAsync<{ sink: EventSink }> = async (app, { sink }) => {
+export const eventRoutes: FastifyPluginAsync<{ sink: EventSink; onRefused?: (types: unknown[]) => void }> = async (app, { sink, onRefused }) => {
   app.post(
     '/v1/events',
     {
@@ -26,11 +26,17 @@ export const eventRoutes: FastifyPluginAsync<{ sink: EventSink }> = async (app, 
       const sent = batch ? (Array.isArray(body.events) ? body.events : []) : [body];
       // (An oversized batch is the validation's to refuse, with a 400 that says so.)
       if (sent.length <= MAX_BATCH_EVENTS) app.chargeIngestEvents(request.ingestKey!.id, sent.map((e) => ({ tenantId: (e as { tenantId?: unknown } | null)?.tenantId })));
-      const events = validateIngestBody(request.body);
-      assertInScope(request.ingestKey!, events.map((e) => e.envelope), batch);
-      const accepted = await sink.accept(events);
-      void reply.status(202);
-      return { accepted };
+      try {
+        const events = validateIngestBody(request.body);
+        assertInScope(request.ingestKey!, events.map((e) => e.envelope), batch);
+        const accepted = await sink.accept(events);
+        void reply.status(202);
+        return { accepted };
+      } catch (err) {
+        // Counted per event as sent (a request past the batch limit counts as one), then answered as usual.
+        onRefused?.(sent.length <= MAX_BATCH_EVENTS ? sent.map((e) => (e as { type?: unknown } | null)?.type) : [undefined]);
+        throw err;
+      }
     },
   );
 };

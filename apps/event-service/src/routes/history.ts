@@ -1,17 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { historyQuerySchema, type AnyEventEnvelope, type StreamPosition } from '@neo/contracts';
+import { historyQuerySchema, topicOf, type HistoryItem, type StreamPosition } from '@neo/contracts';
 import { AppError } from '../errors';
 import { eventsAfterSeq } from '../store/event-store';
-import { queryHistory } from '../store/history-store';
+import { queryHistory, queryHistoryOver, type HistoryEvent, type HistoryQuery } from '../store/history-store';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 
 export { MAX_QUERY_LENGTH } from '@neo/contracts';
 
 export interface HistoryPage {
-  items: AnyEventEnvelope[];
+  items: HistoryItem[];
   nextCursor: string | null;
-  /** The channel's Centrifugo stream position, read before the page (first page only; null if unknown). */
+  /** The channel's Centrifugo stream position, read before the page (first page of one channel only; null if unknown). */
   position?: StreamPosition | null;
 }
 
@@ -22,52 +22,64 @@ function decodeCursor(cursor: string): number {
   return Number(m[1]);
 }
 
-function historyCost(q: { q?: string; afterSeq?: unknown; from?: string; to?: string }): number {
-  if (q.q) return 5;
-  if (q.afterSeq !== undefined || q.from || q.to) return 3;
-  return 2;
+type CostedQuery = { channel?: string; q?: string; afterSeq?: unknown; from?: string; to?: string; type?: unknown; userId?: string };
+/** Searches, catch-up and filters read more than a page; a search over every channel reads one per channel. */
+function historyCost(q: CostedQuery): number {
+  const base = q.q ? 5 : q.afterSeq !== undefined || q.from || q.to || q.type !== undefined || q.userId !== undefined ? 3 : 2;
+  return q.channel === undefined ? Math.min(5, base + 2) : base;
 }
 
-/** `GET /v1/history`: a channel's stored events, newest first, searchable, under THE policy. */
+const invalid = (path: string, message: string, detail: string) => new AppError('ERR_VALIDATION', detail, { errors: [{ path, message }] });
+
+/** `GET /v1/history`: stored events of one channel or of every channel the caller may read, newest first, under THE policy. */
 export const historyRoutes: FastifyPluginAsyncZod<{ database: Database; centrifugo: CentrifugoClient }> = async (app, { database, centrifugo }) => {
   app.get(
     '/v1/history',
     {
       onRequest: app.authenticate,
-      // What a request costs the caller's budgets: searches and catch-up read more than a page.
-      config: { rateCost: (request) => historyCost(request.query as { q?: string; afterSeq?: unknown; from?: string; to?: string }) },
+      config: { rateCost: (request) => historyCost(request.query as CostedQuery) },
       schema: {
         tags: ['history'],
-        summary: 'Stored events of one channel, newest first; full-text `q`, date range, cursor pages',
-        description: 'With `afterSeq`, returns the events after that stream sequence oldest first (what a reconnecting client missed).',
+        summary: 'Stored events, newest first: one channel or every channel the caller may read; full-text `q`, `type`, `userId`, date range, cursor pages',
+        description:
+          'Without `channel`, the search covers every channel the access policy lets the caller read (a member: their tenant’s topics they hold the permission for; an operator: every channel), and each item names its `channel`. ' +
+          '`type` takes comma-separated event types; `userId` keeps the events about or by that user (`presence_update.userId`, `deployment_start.requestedBy`). ' +
+          'With `afterSeq` (needs `channel`), returns the events after that stream sequence oldest first (what a reconnecting client missed).',
         querystring: historyQuerySchema,
         security: [{ bearer: [] }],
       },
     },
     async (request): Promise<HistoryPage> => {
       const query = request.query;
-      const channel = app.authorizeChannel(request, 'read', query.channel);
       // Both are canonical UTC strings (the contract normalised them), so they compare as text.
       const { from, to } = query;
-      if (from && to && from > to) throw new AppError('ERR_VALIDATION', '"from" is after "to"', { errors: [{ path: 'query.from', message: 'must not be after "to"' }] });
-      if (query.q !== undefined && query.q.trim() === '') throw new AppError('ERR_VALIDATION', '"q" is empty', { errors: [{ path: 'query.q', message: 'empty search' }] });
-      if (query.afterSeq !== undefined) {
+      if (from && to && from > to) throw invalid('query.from', 'must not be after "to"', '"from" is after "to"');
+      if (query.q !== undefined && query.q.trim() === '') throw invalid('query.q', 'empty search', '"q" is empty');
+      if (query.afterSeq !== undefined && query.channel === undefined) throw invalid('query.afterSeq', 'needs "channel"', 'catch-up ("afterSeq") reads one channel');
+      const channel = query.channel === undefined ? null : app.authorizeChannel(request, 'read', query.channel);
+      if (channel && query.afterSeq !== undefined) {
         const events = await eventsAfterSeq(database, channel.name, query.afterSeq, query.limit);
-        return { items: events.map((e) => e.envelope), nextCursor: null };
+        return { items: events.map((e) => ({ ...e.envelope, channel: channel.name })), nextCursor: null };
       }
       const beforePos = query.cursor ? decodeCursor(query.cursor) : undefined;
-      const position = beforePos === undefined ? await centrifugo.position(channel.name).catch(() => null) : undefined;
-      const events = await queryHistory(database, {
-        channel: channel.name,
-        q: query.q?.trim(),
-        from,
-        to,
-        limit: query.limit + 1,
-        beforePos,
-      });
+      const filters: Omit<HistoryQuery, 'channel'> = { q: query.q?.trim(), from, to, types: query.type, userId: query.userId, limit: query.limit + 1, beforePos };
+      let events: HistoryEvent[];
+      let position: StreamPosition | null | undefined;
+      if (channel) {
+        position = beforePos === undefined ? await centrifugo.position(channel.name).catch(() => null) : undefined;
+        events = await queryHistory(database, { ...filters, channel: channel.name });
+      } else {
+        const readable = app.readableChannels(request);
+        if (readable === 'every') events = await queryHistory(database, filters);
+        else {
+          // A type narrows the search to the channels of its topic: no read of a channel it cannot be in.
+          const topics = query.type ? new Set(query.type.map(topicOf)) : null;
+          events = await queryHistoryOver(database, topics ? readable.filter((ch) => topics.has(ch.slice(0, ch.indexOf(':')) as never)) : readable, filters);
+        }
+      }
       const page = events.slice(0, query.limit);
       const nextCursor = events.length > query.limit ? encodeCursor(page[page.length - 1]!.pos) : null;
-      return { items: page.map((e) => e.envelope), nextCursor, ...(position !== undefined ? { position } : {}) };
+      return { items: page.map((e) => ({ ...e.envelope, channel: e.channel })), nextCursor, ...(position !== undefined ? { position } : {}) };
     },
   );
 };

@@ -3,7 +3,7 @@ import { alertListQuerySchema as alertQuery, isOperator, monitoringTenantParamsS
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
-import { countOpenAlerts, listAlerts, listInstanceMetrics, PLATFORM_SCOPE } from '../store/monitoring-store';
+import { countOpenAlerts, countReportingInstances, listAlerts, listInstanceMetrics, PLATFORM_SCOPE } from '../store/monitoring-store';
 import { rowsOf } from '../store/event-store';
 import { sql } from 'drizzle-orm';
 import { DEMO_TENANTS } from '../auth/demo-users';
@@ -29,20 +29,34 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
     return { items, ...join, position: pos };
   });
 
-  app.get('/v1/tenants/:tenantId/metrics/instances', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: "Latest figures of each of a tenant's instances", params: tenantParams, security: [{ bearer: [] }] } }, async (request) => {
-    app.authorizeChannel(request, 'read', `metrics:${request.params.tenantId}`);
-    const [instances, running] = await Promise.all([listInstanceMetrics(database, request.params.tenantId), countByStatus(database, ['completed'])]);
-    return { instances, activeInstances: running.get(request.params.tenantId) ?? 0 };
-  });
+  app.get(
+    '/v1/tenants/:tenantId/metrics/instances',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['monitoring'],
+        summary: "Latest figures of each of a tenant's instances, and whether each reports",
+        description:
+          'Each instance is `online`, `stale` (silent for 3 of its reporting intervals, at least 15 s) or `offline` (10 intervals, at least 60 s); the interval is learned from its samples (60 s until a second one). `activeInstances` counts the online ones. Changes are pushed live as `instance_status` events on `metrics:{tenantId}`.',
+        params: tenantParams,
+        security: [{ bearer: [] }],
+      },
+    },
+    async (request) => {
+      app.authorizeChannel(request, 'read', `metrics:${request.params.tenantId}`);
+      const instances = await listInstanceMetrics(database, request.params.tenantId);
+      return { instances, activeInstances: instances.filter((i) => i.status === 'online').length };
+    },
+  );
 
-  app.get('/v1/admin/tenants/overview', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Operators: every tenant with online users, active deployments and open alerts', security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/admin/tenants/overview', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Operators: every tenant with online users, active deployments, instances that report and open alerts', security: [{ bearer: [] }] } }, async (request) => {
     if (!isOperator(request.identity!)) throw new AppError('ERR_FORBIDDEN', 'this route is for platform operators', { reason: 'admin_only' });
-    const [active, open, seen] = await Promise.all([countByStatus(database, ['starting', 'in_progress']), countOpenAlerts(database), knownTenants(database)]);
+    const [active, open, seen, reporting] = await Promise.all([countByStatus(database, ['starting', 'in_progress']), countOpenAlerts(database), knownTenants(database), countReportingInstances(database)]);
     const names = new Map<string, string>(DEMO_TENANTS.map((t) => [t.id, t.name]));
     const ids = [...new Set([...names.keys(), ...seen])].sort();
     const tenants = await Promise.all(ids.map(async (tenantId) => {
       const stats = await centrifugo.presenceStats(`presence:${tenantId}`).catch(() => ({ num_users: 0 }));
-      return { tenantId, name: names.get(tenantId) ?? tenantId, onlineUsers: stats.num_users ?? 0, activeDeployments: active.get(tenantId) ?? 0, openAlerts: open.get(tenantId) ?? 0 };
+      return { tenantId, name: names.get(tenantId) ?? tenantId, onlineUsers: stats.num_users ?? 0, activeDeployments: active.get(tenantId) ?? 0, activeInstances: reporting.get(tenantId) ?? 0, openAlerts: open.get(tenantId) ?? 0 };
     }));
     return { tenants };
   });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
-import { notificationListQuerySchema, notificationParamsSchema as notificationParams, notificationTenantParamsSchema as tenantParams } from '@neo/contracts';
+import { notificationListQuerySchema, notificationParamsSchema as notificationParams, notificationTenantParamsSchema as tenantParams, userChannel, userKeyOf, type ReadStateMessage } from '@neo/contracts';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
@@ -18,6 +18,20 @@ function decodeCursor(cursor: string): number {
 
 /** Use case 2: the billing notification centre; read state per user, stored on the server. */
 export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; centrifugo: CentrifugoClient }> = async (app, { database, centrifugo }) => {
+  /*
+   * A mark reaches the user's other devices on their own channel, published straight to Centrifugo rather
+   * than through the event pipeline: the read state is stored already (that is the truth a reload reads),
+   * the message is only its echo for one person, not an event of the platform for history or producers.
+   * If Centrifugo cannot take it the mark still stands (logged); a device that missed it and cannot
+   * recover it reloads the state, as after any gap. The version is the idempotency key.
+   */
+  const announce = async (request: FastifyRequest, tenantId: string, data: ReadStateMessage['data']) => {
+    const userId = request.identity!.sub;
+    const message: ReadStateMessage = { type: 'notifications_read', tenantId, data, timestamp: new Date().toISOString() };
+    await centrifugo
+      .publish({ channel: userChannel(tenantId, userId), data: message, idempotency_key: `read-${tenantId}-${userKeyOf(userId)}-${data.version}` })
+      .catch((err: unknown) => request.log.warn({ err: (err as Error).message }, 'notifications: read state not relayed to the user’s other devices'));
+  };
   // Marking read is acting as a member (policy action `write` on billing), so an operator reading a
   // tenant's notifications cannot change what its users see as unread.
   const authorized = (request: FastifyRequest, action: 'read' | 'write', tenantId: string) => {
@@ -72,14 +86,22 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
     '/v1/tenants/:tenantId/notifications/:id/read',
     {
       onRequest: app.authenticate,
-      schema: { tags: ['notifications'], summary: 'Mark one notification read for the caller', params: notificationParams, security: [{ bearer: [] }] },
+      schema: {
+        tags: ['notifications'],
+        summary: 'Mark one notification read for the caller',
+        description: 'The caller’s other devices learn it on their own channel `user:{tenantId}_{userKey}` (a `notifications_read` message; see `subscribableChannels`).',
+        params: notificationParams,
+        security: [{ bearer: [] }],
+      },
     },
     async (request): Promise<{ id: string; read: true; unreadCount: number }> => {
       const { tenantId, id } = request.params;
       const { channel, userId } = authorized(request, 'write', tenantId);
-      const found = await markRead(database, tenantId, userId, id);
-      if (!found) throw new AppError('ERR_NOT_FOUND', `no notification ${id} in this tenant`);
+      const mark = await markRead(database, tenantId, userId, id);
+      if (!mark) throw new AppError('ERR_NOT_FOUND', `no notification ${id} in this tenant`);
+      // Counted after the mark committed: it includes every mark of a lower version.
       const page = await queryNotifications(database, { tenantId, userId, channel, limit: 1 });
+      if (mark.version !== null) await announce(request, tenantId, { ids: [id], unreadCount: page.unreadCount, version: mark.version });
       return { id, read: true, unreadCount: page.unreadCount };
     },
   );
@@ -88,13 +110,20 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
     '/v1/tenants/:tenantId/notifications/read-all',
     {
       onRequest: app.authenticate,
-      schema: { tags: ['notifications'], summary: 'Mark every notification received so far read for the caller', params: tenantParams, security: [{ bearer: [] }] },
+      schema: {
+        tags: ['notifications'],
+        summary: 'Mark every notification received so far read for the caller',
+        description: 'The caller’s other devices learn it on their own channel `user:{tenantId}_{userKey}` (a `notifications_read` message with `upTo`).',
+        params: tenantParams,
+        security: [{ bearer: [] }],
+      },
     },
     async (request): Promise<{ unreadCount: number }> => {
       const { tenantId } = request.params;
       const { channel, userId } = authorized(request, 'write', tenantId);
-      await markAllRead(database, tenantId, userId);
+      const mark = await markAllRead(database, tenantId, userId);
       const page = await queryNotifications(database, { tenantId, userId, channel, limit: 1 });
+      await announce(request, tenantId, { ids: [], upTo: mark.upTo, unreadCount: page.unreadCount, version: mark.version });
       return { unreadCount: page.unreadCount };
     },
   );

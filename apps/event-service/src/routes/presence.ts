@@ -22,7 +22,18 @@ export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }
 
   app.put(
     '/v1/tenants/:tenantId/presence/me',
-    { onRequest: app.authenticate, schema: { tags: ['presence'], summary: "Set the caller's own status (online, away, busy) and current page", params, body: statusBody, security: [{ bearer: [] }] } },
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['presence'],
+        summary: "Set the caller's own status (online, away, busy) and current page",
+        description:
+          'With `deviceId`, one status per person across devices: `choice` (online or busy, picked by the user) holds on every device; the person is `away` only when every device that reported in the last 2 minutes says `away` (so the device used last decides). A device re-sends its state at least every minute. Without `deviceId`, the status is stored as sent.',
+        params,
+        body: statusBody,
+        security: [{ bearer: [] }],
+      },
+    },
     async (request) => {
       app.authorizeChannel(request, 'write', `presence:${request.params.tenantId}`);
       const identity = request.identity!;
@@ -32,6 +43,8 @@ export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }
         userName: identity.name,
         status: request.body.status,
         currentPage: request.body.currentPage ?? null,
+        ...(request.body.deviceId !== undefined ? { deviceId: request.body.deviceId } : {}),
+        ...(request.body.choice !== undefined ? { choice: request.body.choice } : {}),
       });
       return { userId: row.userId, userName: row.userName, status: row.status, currentPage: row.currentPage, lastSeen: row.lastSeen };
     },

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { INSTANCE_TYPES, type AuditActor, type DeploymentState, type InstanceType } from '@neo/contracts';
+import { INSTANCE_TYPES, type AuditActor, type DeploymentSize, type DeploymentState, type InstanceType } from '@neo/contracts';
 import type { Database } from './database';
 import type { Tx } from '../pipeline/projector';
 import { rowsOf } from './event-store';
@@ -12,6 +12,7 @@ interface DeploymentRow {
   id: string;
   instance_type: string;
   instance_name: string | null;
+  size: string | null;
   status: string;
   progress: number | string;
   current_step: string | null;
@@ -19,6 +20,8 @@ interface DeploymentRow {
   logs: unknown;
   log_count: number | string;
   error: string | null;
+  error_code: string | null;
+  error_params: unknown;
   instance_url: string | null;
   started_at: string | Date;
   finished_at: string | Date | null;
@@ -28,6 +31,7 @@ interface DeploymentRow {
 
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 const iso = (v: string | Date) => new Date(v).toISOString();
+const jsonOrNull = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
 export function toDeploymentState(r: DeploymentRow): DeploymentState {
   return {
@@ -35,6 +39,7 @@ export function toDeploymentState(r: DeploymentRow): DeploymentState {
     tenantId: r.tenant_id,
     instanceType: r.instance_type as InstanceType,
     instanceName: r.instance_name,
+    size: (r.size ?? null) as DeploymentSize | null,
     status: r.status as DeploymentState['status'],
     progress: Number(r.progress),
     currentStep: r.current_step,
@@ -42,6 +47,8 @@ export function toDeploymentState(r: DeploymentRow): DeploymentState {
     logs: json<string[]>(r.logs),
     logCount: Number(r.log_count),
     error: r.error,
+    errorCode: r.error_code ?? null,
+    errorParams: json<Record<string, string | number> | null>(r.error_params ?? null),
     instanceUrl: r.instance_url,
     startedAt: iso(r.started_at),
     finishedAt: r.finished_at === null ? null : iso(r.finished_at),
@@ -59,9 +66,9 @@ export async function lockDeployment(tx: Tx, tenantId: string, id: string): Prom
 /** Inserts a new deployment; false when the id exists already (a concurrent start won). */
 export async function insertDeployment(tx: Tx, s: DeploymentState): Promise<boolean> {
   const rows = rowsOf<{ id: string }>(await tx.execute(sql`
-    insert into deployments (tenant_id, id, instance_type, instance_name, status, progress, current_step, steps, logs, log_count, error, instance_url, started_at, finished_at, updated_at, version)
-    values (${s.tenantId}, ${s.id}, ${s.instanceType}, ${s.instanceName}, ${s.status}, ${s.progress}, ${s.currentStep}, ${JSON.stringify(s.steps)}::jsonb, ${JSON.stringify(s.logs)}::jsonb,
-            ${s.logCount}, ${s.error}, ${s.instanceUrl}, ${s.startedAt}::timestamptz, ${s.finishedAt}::timestamptz, ${s.updatedAt}::timestamptz, ${s.version})
+    insert into deployments (tenant_id, id, instance_type, instance_name, size, status, progress, current_step, steps, logs, log_count, error, error_code, error_params, instance_url, started_at, finished_at, updated_at, version)
+    values (${s.tenantId}, ${s.id}, ${s.instanceType}, ${s.instanceName}, ${s.size ?? null}, ${s.status}, ${s.progress}, ${s.currentStep}, ${JSON.stringify(s.steps)}::jsonb, ${JSON.stringify(s.logs)}::jsonb,
+            ${s.logCount}, ${s.error}, ${s.errorCode ?? null}, ${jsonOrNull(s.errorParams)}::jsonb, ${s.instanceUrl}, ${s.startedAt}::timestamptz, ${s.finishedAt}::timestamptz, ${s.updatedAt}::timestamptz, ${s.version})
     on conflict (tenant_id, id) do nothing
     returning id`));
   return rows.length === 1;
@@ -70,7 +77,7 @@ export async function insertDeployment(tx: Tx, s: DeploymentState): Promise<bool
 export async function updateDeployment(tx: Tx, s: DeploymentState): Promise<void> {
   await tx.execute(sql`
     update deployments set status = ${s.status}, progress = ${s.progress}, current_step = ${s.currentStep}, logs = ${JSON.stringify(s.logs)}::jsonb,
-      log_count = ${s.logCount}, error = ${s.error}, instance_url = ${s.instanceUrl}, finished_at = ${s.finishedAt}::timestamptz,
+      log_count = ${s.logCount}, error = ${s.error}, error_code = ${s.errorCode ?? null}, error_params = ${jsonOrNull(s.errorParams)}::jsonb, instance_url = ${s.instanceUrl}, finished_at = ${s.finishedAt}::timestamptz,
       updated_at = ${s.updatedAt}::timestamptz, version = ${s.version}
     where tenant_id = ${s.tenantId} and id = ${s.id}`);
 }
@@ -138,14 +145,16 @@ export interface DeploymentRequest {
   tenantId: string;
   instanceType: InstanceType;
   instanceName: string | null;
+  /** The size asked for; null when the request named none (the deployer's default). */
+  size: DeploymentSize | null;
   requestedBy: string;
   requestedAt: string;
 }
 
 export async function insertDeploymentRequest(database: Database, r: Omit<DeploymentRequest, 'requestedAt'>): Promise<DeploymentRequest> {
   const rows = await database.rows<{ requested_at: string | Date }>(sql`
-    insert into deployment_requests (id, tenant_id, instance_type, instance_name, requested_by)
-    values (${r.deploymentId}, ${r.tenantId}, ${r.instanceType}, ${r.instanceName}, ${r.requestedBy}) returning requested_at`);
+    insert into deployment_requests (id, tenant_id, instance_type, instance_name, size, requested_by)
+    values (${r.deploymentId}, ${r.tenantId}, ${r.instanceType}, ${r.instanceName}, ${r.size}, ${r.requestedBy}) returning requested_at`);
   return { ...r, requestedAt: iso(rows[0]!.requested_at) };
 }
 
@@ -156,15 +165,15 @@ export async function insertDeploymentRequest(database: Database, r: Omit<Deploy
 export async function claimDeploymentRequests(database: Database, limit: number, tenants: readonly string[] | null, actor: AuditActor): Promise<DeploymentRequest[]> {
   return database.db.transaction(async (tx) => {
     const scope = tenants === null ? sql`true` : sql`tenant_id = any(${sql.param([...tenants])}::text[])`;
-    const rows = rowsOf<{ id: string; tenant_id: string; instance_type: string; instance_name: string | null; requested_by: string; requested_at: string | Date }>(await tx.execute(sql`
+    const rows = rowsOf<{ id: string; tenant_id: string; instance_type: string; instance_name: string | null; size: string | null; requested_by: string; requested_at: string | Date }>(await tx.execute(sql`
       update deployment_requests set claimed_at = now()
       where id in (select id from deployment_requests where claimed_at is null and ${scope} order by requested_at limit ${limit} for update skip locked)
-      returning id, tenant_id, instance_type, instance_name, requested_by, requested_at`));
+      returning id, tenant_id, instance_type, instance_name, size, requested_by, requested_at`));
     const claimed = rows
-      .map((r) => ({ deploymentId: r.id, tenantId: r.tenant_id, instanceType: r.instance_type as InstanceType, instanceName: r.instance_name, requestedBy: r.requested_by, requestedAt: iso(r.requested_at) }))
+      .map((r) => ({ deploymentId: r.id, tenantId: r.tenant_id, instanceType: r.instance_type as InstanceType, instanceName: r.instance_name, size: (r.size ?? null) as DeploymentSize | null, requestedBy: r.requested_by, requestedAt: iso(r.requested_at) }))
       .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
     for (const r of claimed) {
-      await appendAudit(tx, { actor, action: 'deployment_request.claim', target: `deployment:${r.deploymentId}`, tenantId: r.tenantId, details: { instanceType: r.instanceType, requestedBy: r.requestedBy } });
+      await appendAudit(tx, { actor, action: 'deployment_request.claim', target: `deployment:${r.deploymentId}`, tenantId: r.tenantId, details: { instanceType: r.instanceType, ...(r.size ? { size: r.size } : {}), requestedBy: r.requestedBy } });
     }
     return claimed;
   });

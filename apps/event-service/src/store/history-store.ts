@@ -1,12 +1,18 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { USER_SUBJECT_FIELDS, type EventType } from '@neo/contracts';
 import type { Database } from './database';
 import { toStoredEvent, type EventRow, type StoredEvent } from './event-store';
 import { runRead, type ReadStatement } from './read-statement';
 
 export interface HistoryQuery {
-  channel: string;
+  /** One channel; absent, every stored event (operators' search without a channel). */
+  channel?: string;
   /** Full-text query (words, AND), matched against the type and the string and number values of `data`. */
   q?: string;
+  /** Only these event types. */
+  types?: readonly EventType[];
+  /** Only events about or by this user (USER_SUBJECT_FIELDS of the contract). */
+  userId?: string;
   from?: string;
   to?: string;
   limit: number;
@@ -23,7 +29,13 @@ export interface HistoryQuery {
 export const HISTORY_WINDOW = 2_000;
 
 const MAX_POS = '9223372036854775807';
-const COLUMNS = sql`pos, id, type, tenant_id, data, ts, seq`;
+const COLUMNS = sql`pos, id, type, tenant_id, channel, data, ts, seq`;
+
+/**
+ * The user an event is about or by: the contract's USER_SUBJECT_FIELDS as one expression, written
+ * exactly as the expression of `events_subject_pos_idx` (migration 0216), or the planner cannot use it.
+ */
+export const SUBJECT = sql.raw(`coalesce(${Object.values(USER_SUBJECT_FIELDS).map((field) => `data->>'${field}'`).join(', ')})`);
 
 /**
  * One channel's rows below `beforePos`, as a range of the (channel, pos) index, newest first. A row
@@ -38,6 +50,23 @@ function channelWalk(channel: string, beforePos: number | undefined): SQL {
 }
 const NEWEST_FIRST = sql`order by channel desc, pos desc`;
 
+/**
+ * Every stored event below `beforePos`, newest first: the global `pos` index read backwards. Only for
+ * operators, whom THE policy lets read every channel; members search their channels one by one.
+ */
+function globalWalk(beforePos: number | undefined): SQL {
+  return sql`pos < ${beforePos ?? MAX_POS}::bigint`;
+}
+const GLOBAL_NEWEST_FIRST = sql`order by pos desc`;
+
+const walkOf = (query: HistoryQuery) => (query.channel === undefined ? globalWalk(query.beforePos) : channelWalk(query.channel, query.beforePos));
+const orderOf = (query: HistoryQuery) => (query.channel === undefined ? GLOBAL_NEWEST_FIRST : NEWEST_FIRST);
+
+/** A tsquery that matches the words of any of `types` (the `search` vector holds the event's type). */
+function typeWords(types: readonly EventType[]): SQL {
+  return sql.join(types.map((t) => sql`plainto_tsquery('simple', ${t})`), sql` || `);
+}
+
 function dates(query: HistoryQuery, prefix: '' | 'm.' = ''): SQL | null {
   const where: SQL[] = [];
   if (query.from) where.push(sql`${sql.raw(prefix)}ts >= ${query.from}::timestamptz`);
@@ -46,13 +75,18 @@ function dates(query: HistoryQuery, prefix: '' | 'm.' = ''): SQL | null {
 }
 
 function filters(query: HistoryQuery): SQL | null {
-  const where = [dates(query), query.q ? sql`search @@ plainto_tsquery('simple', ${query.q})` : null].filter((w): w is SQL => w !== null);
+  const where = [
+    dates(query),
+    query.q ? sql`search @@ plainto_tsquery('simple', ${query.q})` : null,
+    query.types?.length ? sql`type = any(${sql.param([...query.types])}::text[])` : null,
+    query.userId !== undefined ? sql`${SUBJECT} = ${query.userId}` : null,
+  ].filter((w): w is SQL => w !== null);
   return where.length > 0 ? sql.join(where, sql` and `) : null;
 }
 
 /** A page without search or range: the newest `limit` rows below the cursor, straight off the index. */
 export function historyPage(query: HistoryQuery): ReadStatement {
-  return { plan: 'ordered-walk', query: sql`select ${COLUMNS} from events where ${channelWalk(query.channel, query.beforePos)} ${NEWEST_FIRST} limit ${query.limit}` };
+  return { plan: 'ordered-walk', query: sql`select ${COLUMNS} from events where ${walkOf(query)} ${orderOf(query)} limit ${query.limit}` };
 }
 
 /**
@@ -61,29 +95,42 @@ export function historyPage(query: HistoryQuery): ReadStatement {
  * `edge` (whether it matched is `hit`): step 2 continues below it.
  */
 export function historyWindow(query: HistoryQuery): ReadStatement {
+  const order = orderOf(query);
   return { plan: 'ordered-walk', query: sql`
     select ${COLUMNS}, hit, n = ${HISTORY_WINDOW} as edge from (
-      select ${COLUMNS}, channel, coalesce(${filters(query) ?? sql`true`}, false) as hit,
-             row_number() over (${NEWEST_FIRST}) as n
-      from (select * from events where ${channelWalk(query.channel, query.beforePos)} ${NEWEST_FIRST} limit ${HISTORY_WINDOW}) w
+      select ${COLUMNS}, coalesce(${filters(query) ?? sql`true`}, false) as hit,
+             row_number() over (${order}) as n
+      from (select * from events where ${walkOf(query)} ${order} limit ${HISTORY_WINDOW}) w
     ) x
     where hit or n = ${HISTORY_WINDOW}
-    ${NEWEST_FIRST} limit ${query.limit}` };
+    ${order} limit ${query.limit}` };
 }
 
 /**
  * Step 2: the newest `limit` matches below `belowPos` (the window's last row), for what the window did
  * not settle: few matches (rare words, ranges in the past), found through the index of the filter, then
- * sorted by `pos`. The fenced subquery (`offset 0`) holds only the conditions that index serves (the
- * words for GIN; the channel and the dates for (channel, ts, pos)), so that under `index-lookup` it is
- * the only way in; the rest is checked on what it returns. Only `pos` is sorted; the page's rows are
- * read afterwards.
+ * sorted by `pos`. The fenced subquery (`offset 0`) holds only the conditions that index serves, so that
+ * under `index-lookup` it is the only way in; the rest is checked on what it returns. The index, by the
+ * most selective filter: the words (GIN); the user (events_subject_pos_idx); the types (their words are in
+ * the GIN index too, rechecked exactly); the dates ((channel, ts, pos) of the channel, or of every channel
+ * the service has streamed, for operators). Only `pos` is sorted; the page's rows are read afterwards.
  */
 export function historyOlder(query: HistoryQuery, belowPos: number): ReadStatement {
-  const byIndex = query.q
-    ? sql`select pos, channel, ts from events where search @@ plainto_tsquery('simple', ${query.q}) offset 0`
-    : sql`select pos, channel, ts from events where channel = ${query.channel} and ${dates(query) ?? sql`true`} offset 0`;
-  const rest = [sql`m.channel = ${query.channel}`, sql`m.pos < ${belowPos}::bigint`, ...(query.q ? [dates(query, 'm.') ?? sql`true`] : [])];
+  const cols = sql`pos, channel, ts, type, ${SUBJECT} as subject`;
+  const dateRange = dates(query) ?? sql`true`;
+  let byIndex: SQL;
+  if (query.q) byIndex = sql`select ${cols} from events where search @@ plainto_tsquery('simple', ${query.q}) offset 0`;
+  else if (query.userId !== undefined) byIndex = sql`select ${cols} from events where ${SUBJECT} = ${query.userId} offset 0`;
+  else if (query.types?.length) byIndex = sql`select ${cols} from events where search @@ (${typeWords(query.types)}) offset 0`;
+  else if (query.channel !== undefined) byIndex = sql`select ${cols} from events where channel = ${query.channel} and ${dateRange} offset 0`;
+  else byIndex = sql`select e.* from channel_streams s cross join lateral (select ${cols} from events where channel = s.channel and ${dateRange} offset 0) e`;
+  const rest = [
+    ...(query.channel !== undefined ? [sql`m.channel = ${query.channel}`] : []),
+    sql`m.pos < ${belowPos}::bigint`,
+    dates(query, 'm.') ?? sql`true`,
+    ...(query.types?.length ? [sql`m.type = any(${sql.param([...query.types])}::text[])`] : []),
+    ...(query.userId !== undefined ? [sql`m.subject = ${query.userId}`] : []),
+  ];
   return {
     plan: 'index-lookup',
     query: sql`
@@ -93,13 +140,28 @@ export function historyOlder(query: HistoryQuery, belowPos: number): ReadStateme
   };
 }
 
-/** One page of a channel's stored events, newest first. */
-export async function queryHistory(database: Database, query: HistoryQuery): Promise<StoredEvent[]> {
-  if (!filters(query)) return (await runRead<EventRow>(database, historyPage(query))).map(toStoredEvent);
-  const window = await runRead<EventRow & { hit: boolean; edge: boolean }>(database, historyWindow(query));
+/** A stored event and the channel it was published on. */
+export type HistoryEvent = StoredEvent & { channel: string };
+type HistoryRow = EventRow & { channel: string };
+const toHistoryEvent = (r: HistoryRow): HistoryEvent => ({ ...toStoredEvent(r), channel: r.channel });
+
+/** One page of a channel's stored events (or, without a channel, of every stored event), newest first. */
+export async function queryHistory(database: Database, query: HistoryQuery): Promise<HistoryEvent[]> {
+  if (!filters(query)) return (await runRead<HistoryRow>(database, historyPage(query))).map(toHistoryEvent);
+  const window = await runRead<HistoryRow & { hit: boolean; edge: boolean }>(database, historyWindow(query));
   const hits = window.filter((r) => r.hit);
   const edge = window.find((r) => r.edge);
-  if (hits.length >= query.limit || !edge) return hits.map(toStoredEvent);
-  const older = await runRead<EventRow>(database, historyOlder({ ...query, limit: query.limit - hits.length }, Number(edge.pos)));
-  return [...hits, ...older].map(toStoredEvent);
+  if (hits.length >= query.limit || !edge) return hits.map(toHistoryEvent);
+  const older = await runRead<HistoryRow>(database, historyOlder({ ...query, limit: query.limit - hits.length }, Number(edge.pos)));
+  return [...hits, ...older].map(toHistoryEvent);
+}
+
+/**
+ * The newest `limit` events over several channels (a member's search without a channel): each channel
+ * answered by the bounded one-channel read, then merged by `pos`. Exact: every event of the page is
+ * among the newest `limit` of its own channel. Costs one read per channel (a member has at most five).
+ */
+export async function queryHistoryOver(database: Database, channels: readonly string[], query: Omit<HistoryQuery, 'channel'>): Promise<HistoryEvent[]> {
+  const pages = await Promise.all(channels.map((channel) => queryHistory(database, { ...query, channel })));
+  return pages.flat().sort((a, b) => b.pos - a.pos).slice(0, query.limit);
 }

@@ -313,4 +313,39 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       CREATE INDEX outbox_at_idx ON outbox (at);
     `,
   },
+  {
+    // Issue 16, the use-case document's gaps. Texts as code + parameters (alerts, deployment errors);
+    // a deployment's size from the request to its state; one presence per person across devices (the
+    // status they chose, and each device's activity); a version of each user's read state (bumped by
+    // every mark, under the row's lock, so the user's devices apply read-state messages in commit order);
+    // instances that stop reporting (their learned
+    // interval, when their latest sample arrived by the database's clock, and the status last announced,
+    // so that each change is announced once); history by user: the events that name one
+    // (presence updates, deployment starts; USER_SUBJECT_FIELDS), a partial index so it costs the other
+    // events nothing but the predicate (its expression must stay SUBJECT of history-store.ts, verbatim).
+    id: '0216_use_case_gaps',
+    sql: `
+      ALTER TABLE alerts ADD COLUMN code text;
+      ALTER TABLE alerts ADD COLUMN params jsonb;
+      ALTER TABLE deployments ADD COLUMN size text;
+      ALTER TABLE deployments ADD COLUMN error_code text;
+      ALTER TABLE deployments ADD COLUMN error_params jsonb;
+      ALTER TABLE deployment_requests ADD COLUMN size text;
+      ALTER TABLE notification_watermarks ADD COLUMN version bigint NOT NULL DEFAULT 0;
+      ALTER TABLE presence_status ADD COLUMN choice text NOT NULL DEFAULT 'online';
+      CREATE TABLE presence_devices (
+        tenant_id text NOT NULL,
+        user_id text NOT NULL,
+        device_id text NOT NULL,
+        away boolean NOT NULL,
+        seen_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, user_id, device_id)
+      );
+      ALTER TABLE instance_metrics ADD COLUMN interval_ms integer;
+      ALTER TABLE instance_metrics ADD COLUMN received_at timestamptz NOT NULL DEFAULT now();
+      ALTER TABLE instance_metrics ADD COLUMN announced text NOT NULL DEFAULT 'online';
+      CREATE INDEX events_subject_pos_idx ON events ((coalesce(data->>'userId', data->>'requestedBy')), pos)
+        WHERE coalesce(data->>'userId', data->>'requestedBy') IS NOT NULL;
+    `,
+  },
 ];

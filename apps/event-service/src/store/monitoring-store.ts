@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { AlertSeverity, AlertView, InstanceMetricsView } from '@neo/contracts';
+import { instanceStatusAt, INSTANCE_DEFAULT_INTERVAL_MS, INSTANCE_MIN_STALE_MS, INSTANCE_STALE_AFTER_INTERVALS, type AlertSeverity, type AlertView, type InstanceMetricsView, type InstanceStatus } from '@neo/contracts';
 import type { Tx } from '../pipeline/projector';
 import { executePrepared, type Database } from './database';
 import { rowsOf } from './event-store';
@@ -20,6 +20,8 @@ export interface AlertChange {
   severity: AlertSeverity;
   state: 'open' | 'updated' | 'resolved';
   message: string;
+  code: string | null;
+  params: Record<string, string | number> | null;
   value: number | null;
   threshold: number | null;
   instanceId: string | null;
@@ -30,11 +32,11 @@ export interface AlertChange {
 export async function applyAlertChange(tx: Tx, c: AlertChange): Promise<void> {
   const state = c.state === 'resolved' ? 'resolved' : 'open';
   await tx.execute(sql`
-    insert into alerts (scope, alert_id, tenant_id, rule, severity, state, message, value, threshold, instance_id, opened_at, updated_at, resolved_at)
-    values (${c.scope}, ${c.alertId}, ${c.tenantId}, ${c.rule}, ${c.severity}, ${state}, ${c.message}, ${c.value}, ${c.threshold}, ${c.instanceId},
+    insert into alerts (scope, alert_id, tenant_id, rule, severity, state, message, code, params, value, threshold, instance_id, opened_at, updated_at, resolved_at)
+    values (${c.scope}, ${c.alertId}, ${c.tenantId}, ${c.rule}, ${c.severity}, ${state}, ${c.message}, ${c.code}, ${c.params === null ? null : JSON.stringify(c.params)}::jsonb, ${c.value}, ${c.threshold}, ${c.instanceId},
             ${c.at}::timestamptz, ${c.at}::timestamptz, ${state === 'resolved' ? c.at : null}::timestamptz)
     on conflict (scope, alert_id) do update set
-      severity = excluded.severity, state = excluded.state, message = excluded.message, value = excluded.value,
+      severity = excluded.severity, state = excluded.state, message = excluded.message, code = excluded.code, params = excluded.params, value = excluded.value,
       threshold = excluded.threshold, updated_at = excluded.updated_at,
       resolved_at = case when excluded.state = 'resolved' then excluded.updated_at else null end`);
 }
@@ -46,6 +48,8 @@ interface RawAlert {
   severity: AlertSeverity;
   state: 'open' | 'resolved';
   message: string;
+  code: string | null;
+  params: Record<string, string | number> | string | null;
   value: number | null;
   threshold: number | null;
   instance_id: string | null;
@@ -60,7 +64,7 @@ const iso = (v: string | Date) => new Date(v).toISOString();
 export async function listAlerts(database: Database, scope: string, channel: string, onlyOpen: boolean, limit = 100): Promise<{ items: AlertRow[]; join: StreamJoin }> {
   const rows = await database.rows<{ items: unknown; stream_seq: number | string; pending: unknown }>(sql`
     select (select coalesce(json_agg(a), '[]'::json) from (
-              select alert_id, tenant_id, rule, severity, state, message, value, threshold, instance_id, opened_at, updated_at, resolved_at
+              select alert_id, tenant_id, rule, severity, state, message, code, params, value, threshold, instance_id, opened_at, updated_at, resolved_at
               from alerts where scope = ${scope} ${onlyOpen ? sql`and state = 'open'` : sql``}
               order by (state = 'open') desc, case severity when 'critical' then 0 when 'warning' then 1 else 2 end, updated_at desc
               limit ${limit}) a) as items,
@@ -74,6 +78,8 @@ export async function listAlerts(database: Database, scope: string, channel: str
     severity: a.severity,
     state: a.state,
     message: a.message,
+    code: a.code,
+    params: typeof a.params === 'string' ? (JSON.parse(a.params) as Record<string, string | number>) : a.params,
     value: a.value === null ? null : Number(a.value),
     threshold: a.threshold === null ? null : Number(a.threshold),
     instanceId: a.instance_id,
@@ -117,29 +123,143 @@ export async function saveRuleStates(tx: Tx, states: Array<{ subject: string; ru
     on conflict (subject, rule) do update set over_since = excluded.over_since, open_severity = excluded.open_severity, opened_at = excluded.opened_at`);
 }
 
-/** A sample as stored; the routes add the instance type (InstanceMetricsView). */
-export type InstanceMetrics = Omit<InstanceMetricsView, 'instanceType'>;
+/** A sample as stored; the routes add the instance type and whether it reports (InstanceMetricsView). */
+export type InstanceMetrics = Omit<InstanceMetricsView, 'instanceType' | 'status' | 'receivedAt' | 'intervalMs'>;
 
-/** Stores the latest sample of several instances in one statement (an older sample never overwrites a newer one). */
-export async function upsertInstanceMetrics(tx: Tx, samples: Array<{ tenantId: string; m: InstanceMetrics }>): Promise<void> {
+/** What the last transaction left of an instance: its latest sample's time, learned interval, status last announced. */
+export interface InstanceTrack {
+  updatedAt: string;
+  intervalMs: number | null;
+  announced: InstanceStatus;
+}
+
+const key = (tenantId: string, instanceId: string) => `${tenantId}/${instanceId}`;
+
+/** Loads and locks the instances' tracks for this transaction, by `tenantId/instanceId`, in one query. */
+export async function lockInstances(tx: Tx, instances: Array<{ tenantId: string; instanceId: string }>): Promise<Map<string, InstanceTrack>> {
+  if (instances.length === 0) return new Map();
+  const rows = rowsOf<{ tenant_id: string; instance_id: string; updated_at: string | Date; interval_ms: number | null; announced: InstanceStatus }>(await tx.execute(sql`
+    select tenant_id, instance_id, updated_at, interval_ms, announced from instance_metrics
+    where (tenant_id, instance_id) in (${sql.join(instances.map((i) => sql`(${i.tenantId}, ${i.instanceId})`), sql`, `)})
+    order by tenant_id, instance_id for update`));
+  return new Map(rows.map((r) => [key(r.tenant_id, r.instance_id), { updatedAt: iso(r.updated_at), intervalMs: r.interval_ms === null ? null : Number(r.interval_ms), announced: r.announced }]));
+}
+
+/**
+ * Stores the latest sample of several instances in one statement (an older sample never overwrites a
+ * newer one), with the interval learned so far; the instance reports again, so it is `online` from now
+ * (`received_at`, the database's clock, is what staleness is measured from).
+ */
+export async function upsertInstanceMetrics(tx: Tx, samples: Array<{ tenantId: string; m: InstanceMetrics; intervalMs: number | null }>): Promise<void> {
   if (samples.length === 0) return;
   // Arrays as parameters: one statement text whatever the batch (prepared once per connection).
   const col = <T>(f: (x: (typeof samples)[number]) => T) => sql.param(samples.map(f));
   await executePrepared(tx, 'neo_upsert_instance_metrics', sql`
-    insert into instance_metrics (tenant_id, instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at)
-    select * from unnest(${col((x) => x.tenantId)}::text[], ${col((x) => x.m.instanceId)}::text[], ${col((x) => x.m.cpu)}::float8[], ${col((x) => x.m.memory)}::float8[],
+    insert into instance_metrics (tenant_id, instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at, interval_ms, received_at, announced)
+    select u.*, now(), 'online' from unnest(${col((x) => x.tenantId)}::text[], ${col((x) => x.m.instanceId)}::text[], ${col((x) => x.m.cpu)}::float8[], ${col((x) => x.m.memory)}::float8[],
                          ${col((x) => x.m.disk)}::float8[], ${col((x) => x.m.networkIn)}::float8[], ${col((x) => x.m.networkOut)}::float8[], ${col((x) => x.m.uptime)}::float8[],
-                         ${col((x) => x.m.updatedAt)}::timestamptz[])
+                         ${col((x) => x.m.updatedAt)}::timestamptz[], ${col((x) => x.intervalMs)}::integer[]) as u
     on conflict (tenant_id, instance_id) do update set cpu = excluded.cpu, memory = excluded.memory, disk = excluded.disk,
-      network_in = excluded.network_in, network_out = excluded.network_out, uptime = excluded.uptime, updated_at = excluded.updated_at
+      network_in = excluded.network_in, network_out = excluded.network_out, uptime = excluded.uptime, updated_at = excluded.updated_at,
+      interval_ms = excluded.interval_ms, received_at = excluded.received_at, announced = excluded.announced
     where instance_metrics.updated_at <= excluded.updated_at`);
 }
 
-/** A tenant's instances, latest sample each, with the product of the deployment that created them. */
+/**
+ * Records that `status` was announced for the instance, if its latest sample is still the one the
+ * announcement is about (`lastReportAt`); false when a newer sample came in meanwhile (then the
+ * announcement is stale and must not be stored).
+ */
+export async function markAnnounced(tx: Tx, tenantId: string, instanceId: string, status: InstanceStatus, lastReportAt: string): Promise<boolean> {
+  const rows = rowsOf<{ instance_id: string }>(await tx.execute(sql`
+    update instance_metrics set announced = ${status}
+    where tenant_id = ${tenantId} and instance_id = ${instanceId} and updated_at = ${lastReportAt}::timestamptz
+    returning instance_id`));
+  return rows.length === 1;
+}
+
+interface RawInstance {
+  tenant_id: string;
+  instance_id: string;
+  instance_type?: string | null;
+  cpu: number;
+  memory: number;
+  disk: number;
+  network_in: number;
+  network_out: number;
+  uptime: number;
+  updated_at: string | Date;
+  received_at: string | Date;
+  interval_ms: number | null;
+  announced: InstanceStatus;
+  now_ms: number | string;
+}
+
+/** The database's clock in ms, read with the rows: staleness compares two instants of one clock. */
+const NOW_MS = sql`(extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms`;
+const intervalOf = (r: RawInstance) => (r.interval_ms === null ? null : Number(r.interval_ms));
+const statusOf = (r: RawInstance) => instanceStatusAt(new Date(r.received_at).getTime(), intervalOf(r), Number(r.now_ms));
+
+/** A tenant's instances, latest sample each, whether they report, and the product of the deployment that created them. */
 export async function listInstanceMetrics(database: Database, tenantId: string): Promise<InstanceMetricsView[]> {
-  const rows = await database.rows<{ instance_id: string; instance_type: string | null; cpu: number; memory: number; disk: number; network_in: number; network_out: number; uptime: number; updated_at: string | Date }>(sql`
-    select m.instance_id, d.instance_type, m.cpu, m.memory, m.disk, m.network_in, m.network_out, m.uptime, m.updated_at
+  const rows = await database.rows<RawInstance>(sql`
+    select m.*, d.instance_type, ${NOW_MS}
     from instance_metrics m left join deployments d on d.tenant_id = m.tenant_id and d.id = m.instance_id
     where m.tenant_id = ${tenantId} order by m.instance_id`);
-  return rows.map((r) => ({ instanceId: r.instance_id, instanceType: r.instance_type, cpu: Number(r.cpu), memory: Number(r.memory), disk: Number(r.disk), networkIn: Number(r.network_in), networkOut: Number(r.network_out), uptime: Number(r.uptime), updatedAt: iso(r.updated_at) }));
+  return rows.map((r) => ({
+    instanceId: r.instance_id,
+    instanceType: r.instance_type ?? null,
+    cpu: Number(r.cpu),
+    memory: Number(r.memory),
+    disk: Number(r.disk),
+    networkIn: Number(r.network_in),
+    networkOut: Number(r.network_out),
+    uptime: Number(r.uptime),
+    updatedAt: iso(r.updated_at),
+    status: statusOf(r),
+    receivedAt: iso(r.received_at),
+    intervalMs: intervalOf(r),
+  }));
+}
+
+/** An instance whose status changed since it was last announced: what the watcher announces. */
+export interface InstanceChange {
+  tenantId: string;
+  instanceId: string;
+  status: InstanceStatus;
+  /** Its latest sample's timestamp (names the silence the change is about). */
+  lastReportAt: string;
+  receivedAt: string;
+  intervalMs: number | null;
+}
+
+const RANK: Record<InstanceStatus, number> = { online: 0, stale: 1, offline: 2 };
+
+/**
+ * Instances gone quieter than their announced status says, oldest silence first, at most `limit`. Only
+ * rows silent for at least the shortest stale threshold are read, and none already announced offline:
+ * the instances that report are never looked at. (An instance comes back online with its next sample,
+ * announced by the metrics projector in that sample's transaction.)
+ */
+export async function quietInstances(database: Database, limit: number): Promise<InstanceChange[]> {
+  const rows = await database.rows<RawInstance>(sql`
+    select *, ${NOW_MS} from instance_metrics
+    where announced <> 'offline' and received_at < now() - ${INSTANCE_MIN_STALE_MS} * interval '1 millisecond'
+    order by received_at limit ${limit}`);
+  return rows
+    .map((r) => ({ r, status: statusOf(r) }))
+    .filter(({ r, status }) => RANK[status] > RANK[r.announced])
+    .map(({ r, status }) => ({ tenantId: r.tenant_id, instanceId: r.instance_id, status, lastReportAt: iso(r.updated_at), receivedAt: iso(r.received_at), intervalMs: intervalOf(r) }));
+}
+
+/**
+ * Instances that report now (online), per tenant: the "active instances" of the dashboards. The SQL
+ * form of instanceStatusAt's first threshold (an instance is online until it is stale).
+ */
+export async function countReportingInstances(database: Database): Promise<Map<string, number>> {
+  const rows = await database.rows<{ tenant_id: string; n: number | string }>(sql`
+    select tenant_id, count(*)::int as n from instance_metrics
+    where clock_timestamp() - received_at < greatest(${INSTANCE_MIN_STALE_MS}, ${INSTANCE_STALE_AFTER_INTERVALS} * coalesce(interval_ms, ${INSTANCE_DEFAULT_INTERVAL_MS})) * interval '1 millisecond'
+    group by tenant_id`);
+  return new Map(rows.map((r) => [r.tenant_id, Number(r.n)]));
 }

@@ -7,6 +7,8 @@ import { joinColumns, joinOf, type StreamJoin } from './stream-join';
 import type { BillingEventType, NotificationDraft } from '../domain/billing';
 
 export interface Notification extends Omit<NotificationDraft, 'tenantId'> {
+  /** Invoices: the day payment is due (`YYYY-MM-DD`, the invoice event's `dueDate`); null otherwise. */
+  dueDate: string | null;
   read: boolean;
 }
 
@@ -26,6 +28,7 @@ interface NotificationRow {
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 function toNotification(r: NotificationRow): Notification {
+  const details = json<Record<string, string | number>>(r.details);
   return {
     id: r.id,
     type: r.type as BillingEventType,
@@ -33,7 +36,8 @@ function toNotification(r: NotificationRow): Notification {
     amount: r.amount === null ? null : Number(r.amount),
     currency: r.currency,
     message: r.message,
-    details: json<Record<string, string | number>>(r.details),
+    details,
+    dueDate: typeof details.dueDate === 'string' ? details.dueDate : null,
     createdAt: new Date(r.created_at).toISOString(),
     read: Boolean(r.read),
   };
@@ -205,22 +209,33 @@ async function lockWatermark(tx: Tx, tenantId: string, userId: string): Promise<
   return Number(rows[0]!.read_all_before);
 }
 
+/** What a mark changed: the user's read-state version after it (null: nothing changed, read already). */
+export interface ReadMark {
+  version: number | null;
+}
+
+/** Bumps the user's read-state version (under the watermark row's lock the caller holds) and returns it. */
+async function bumpVersion(tx: Tx, tenantId: string, userId: string): Promise<number> {
+  const rows = rowsOf<{ version: number | string }>(await tx.execute(sql`
+    update notification_watermarks set version = version + 1 where user_id = ${userId} and tenant_id = ${tenantId} returning version`));
+  return Number(rows[0]!.version);
+}
+
 /**
- * Marks one notification read for the user; false when the tenant has no such notification. Under the
+ * Marks one notification read for the user; null when the tenant has no such notification. Under the
  * user's watermark row, so that a read-all running at the same time cannot count the same one twice.
  */
-export async function markRead(database: Database, tenantId: string, userId: string, id: string): Promise<boolean> {
+export async function markRead(database: Database, tenantId: string, userId: string, id: string): Promise<ReadMark | null> {
   return database.db.transaction(async (tx) => {
     const target = rowsOf<{ nseq: number | string }>(await tx.execute(sql`select nseq from notifications where tenant_id = ${tenantId} and id = ${id}::uuid`));
-    if (target.length === 0) return false;
+    if (target.length === 0) return null;
     const watermark = await lockWatermark(tx, tenantId, userId);
-    if (Number(target[0]!.nseq) <= watermark) return true; // read already, by a read-all
+    if (Number(target[0]!.nseq) <= watermark) return { version: null }; // read already, by a read-all
     const inserted = rowsOf<{ notification_id: string }>(await tx.execute(sql`
       insert into notification_reads (user_id, notification_id) values (${userId}, ${id}::uuid) on conflict do nothing returning notification_id`));
-    if (inserted.length === 1) {
-      await tx.execute(sql`update notification_watermarks set read_above = read_above + 1 where user_id = ${userId} and tenant_id = ${tenantId}`);
-    }
-    return true;
+    if (inserted.length === 0) return { version: null };
+    await tx.execute(sql`update notification_watermarks set read_above = read_above + 1 where user_id = ${userId} and tenant_id = ${tenantId}`);
+    return { version: await bumpVersion(tx, tenantId, userId) };
   });
 }
 
@@ -230,8 +245,8 @@ export async function markRead(database: Database, tenantId: string, userId: str
  * tenant's counter (shared) while it reads the newest `nseq` and the total means no notification of the
  * tenant is half-inserted meanwhile, so `read_below` is exactly the number at or under the watermark.
  */
-export async function markAllRead(database: Database, tenantId: string, userId: string): Promise<void> {
-  await database.db.transaction(async (tx) => {
+export async function markAllRead(database: Database, tenantId: string, userId: string): Promise<{ version: number; upTo: string | null }> {
+  return database.db.transaction(async (tx) => {
     await usePlan(tx, 'ordered-walk'); // for the newest nseq below
     await tx.execute(sql`insert into notification_counts (tenant_id, total) values (${tenantId}, 0) on conflict (tenant_id) do nothing`);
     const counted = rowsOf<{ total: number | string }>(await tx.execute(sql`select total from notification_counts where tenant_id = ${tenantId} for share`));
@@ -246,5 +261,9 @@ export async function markAllRead(database: Database, tenantId: string, userId: 
     await tx.execute(sql`
       delete from notification_reads r using notifications n
       where r.user_id = ${userId} and n.id = r.notification_id and n.tenant_id = ${tenantId}`);
+    const newestRead = rowsOf<{ id: string }>(await tx.execute(sql`
+      select n.id from notification_watermarks w join notifications n on n.tenant_id = w.tenant_id and n.nseq = w.read_all_before
+      where w.user_id = ${userId} and w.tenant_id = ${tenantId}`));
+    return { version: await bumpVersion(tx, tenantId, userId), upTo: newestRead[0]?.id ?? null };
   });
 }

@@ -84,7 +84,13 @@ describe.each(DATABASE_KINDS)('history API on %s', (kind) => {
     ['a query over the length limit', `channel=billing:acme&q=${'a'.repeat(201)}`, 'ERR_VALIDATION'],
     ['a limit out of range', 'channel=billing:acme&limit=1000', 'ERR_VALIDATION'],
     ['a malformed channel', 'channel=billing:acme:x', 'ERR_INVALID_CHANNEL'],
-    ['no channel', 'q=x', 'ERR_VALIDATION'],
+    ['catch-up without a channel', 'afterSeq=3', 'ERR_VALIDATION'],
+    ['an unknown event type', 'type=billing_invoice,billing_refund', 'ERR_VALIDATION'],
+    ['an empty event type', 'type=', 'ERR_VALIDATION'],
+    ['a user id with a space', 'userId=u%20ana', 'ERR_VALIDATION'],
+    ['a user id that is not ASCII', 'userId=an%C3%A1', 'ERR_VALIDATION'],
+    ['a user id over 200 characters', `userId=${'u'.repeat(201)}`, 'ERR_VALIDATION'],
+    ['a malformed cursor without a channel', 'cursor=bm9wZQ', 'ERR_INVALID_CURSOR'],
   ])('400 for %s', async (_label, query, code) => {
     const r = await get(query);
     expect(r.status).toBe(400);

@@ -109,6 +109,31 @@ describe.each(DATABASE_KINDS)('read models on %s', (kind) => {
     expect((await postJson(`${service.url}/v1/deployer/claim`, {}, ana)).status).toBe(401);
   });
 
+  it('a request’s configuration travels to the deployer and into the deployment; its failure as a code', async () => {
+    const r = await postJson(`${service.url}/v1/tenants/acme/deployments`, { instanceType: 'odoo', instanceName: 'ERP ventas', size: 'large' }, ana);
+    expect(r.status).toBe(202);
+    for (const bad of [{ instanceType: 'odoo', size: 'huge' }, { instanceType: 'odoo', size: 2 }, { instanceType: 'odoo', plan: 'large' }]) {
+      const refused = await postJson(`${service.url}/v1/tenants/acme/deployments`, bad, ana);
+      expect(refused.status, JSON.stringify(bad)).toBe(400);
+      expect(refused.body.code).toBe('ERR_VALIDATION');
+    }
+    const claim = await postJson(`${service.url}/v1/deployer/claim`, {}, service.ingestKey);
+    const order = claim.body.requests.find((q: { deploymentId: string }) => q.deploymentId === r.body.deploymentId);
+    expect(order).toMatchObject({ instanceType: 'odoo', instanceName: 'ERP ventas', size: 'large', requestedBy: 'u-ana' });
+    // The deployer reports what it was asked for, as the demo deployer does.
+    await deployments.publishStart('acme', order.deploymentId, order.instanceType, { instanceName: order.instanceName, size: order.size, requestedBy: order.requestedBy, steps: ['Pull'] });
+    await deployments.publishError('acme', order.deploymentId, 'Timed out connecting to the database', { code: 'database_timeout', params: { step: 'Pull' } });
+    const one = await getJson(`${service.url}/v1/tenants/acme/deployments/${order.deploymentId}`, ana);
+    expect(one.body.item).toMatchObject({ instanceName: 'ERP ventas', size: 'large', status: 'failed', error: 'Timed out connecting to the database', errorCode: 'database_timeout', errorParams: { step: 'Pull' } });
+    // A request without a size leaves the choice to the deployer; an older producer's error has no code.
+    await deployments.publishStart('acme', 'rm-plain', 'netbox');
+    await deployments.publishError('acme', 'rm-plain', 'boom');
+    expect((await getJson(`${service.url}/v1/tenants/acme/deployments/rm-plain`, ana)).body.item).toMatchObject({ size: null, errorCode: null, errorParams: null, error: 'boom' });
+    // A code that is not a code is refused with the field named.
+    const badCode = await refusal(deployments.publishError('acme', 'rm-plain-2', 'x', { code: 'Not A Code' }));
+    expect(badCode).toEqual({ status: 400, code: 'ERR_VALIDATION' });
+  });
+
   it('notifications: one per billing event, usage alerts once per threshold, read state per user', async () => {
     const inv = await billing.publishInvoice('acme', 'F-100', 1499.5, 'MXN');
     await billing.publishPaymentStatus('acme', 'P-1', 'rejected', { amount: 1499.5, currency: 'MXN', reason: 'fondos insuficientes' });
@@ -141,5 +166,15 @@ describe.each(DATABASE_KINDS)('read models on %s', (kind) => {
     expect((await postJson(`${service.url}/v1/tenants/acme/notifications/${inv.id}/read`, {}, sofia)).status).toBe(403);
     expect((await postJson(`${service.url}/v1/tenants/globex/notifications/${inv.id}/read`, {}, sofia)).status).toBe(404);
     expect((await getJson(`${service.url}/v1/tenants/globex/notifications`, sofia)).body).toMatchObject({ items: [], unreadCount: 0 });
+  });
+
+  it('an invoice’s due date comes back with its notification', async () => {
+    const inv = await billing.publishInvoice('globex', 'F-DUE-1', 120, 'USD', { dueDate: '2031-01-15' });
+    const plain = await billing.publishInvoice('globex', 'F-DUE-2', 80, 'USD');
+    const page = await getJson(`${service.url}/v1/tenants/globex/notifications?type=billing_invoice&limit=50`, sofia);
+    const byId = new Map(page.body.items.map((n: { id: string }) => [n.id, n]));
+    expect(byId.get(inv.id)).toMatchObject({ dueDate: '2031-01-15', details: { invoiceId: 'F-DUE-1', dueDate: '2031-01-15' } });
+    expect(byId.get(plain.id)).toMatchObject({ dueDate: null });
+    expect((await getJson(`${service.url}/v1/tenants/globex/notifications/${inv.id}`, sofia)).body.dueDate).toBe('2031-01-15');
   });
 });

@@ -11,6 +11,8 @@ import { explainRead, indexesUsed, unboundedWork, type PlanNode } from '../helpe
 import { HISTORY_WORDS, historyDataStatements } from '../../../../scripts/lib/history-data.mjs';
 
 const CHANNEL = 'billing:acme';
+/** A user with five presence updates, all older than every other event. */
+const RARE_USER = 'u-rare';
 const LARGE = ['events', 'notifications', 'deployments'];
 /** Events of the channel: enough that reading all of it is 40–100× what a bounded read may touch. */
 const SIZE = { postgres: 200_000, pglite: 100_000 } as const;
@@ -28,6 +30,8 @@ describe.each(DATABASE_KINDS)('read plans at scale on %s', (kind) => {
   let database: Database;
   const n = SIZE[kind];
   const q = (over: Partial<HistoryQuery> = {}): HistoryQuery => ({ channel: CHANNEL, limit: 51, ...over });
+  /** An operator's search without a channel: every stored event. */
+  const everywhere = (over: Partial<HistoryQuery> = {}): HistoryQuery => ({ limit: 51, ...over });
   const tsOf = async (invoiceId: string) =>
     new Date((await database.rows<{ ts: string | Date }>(sql`select ts from events where channel = ${CHANNEL} and data->>'invoiceId' = ${invoiceId}`))[0]!.ts).toISOString();
   const invoiceIds = (events: Array<{ envelope: unknown }>) => events.map((e) => (e.envelope as { data: { invoiceId: string } }).data.invoiceId);
@@ -36,6 +40,19 @@ describe.each(DATABASE_KINDS)('read plans at scale on %s', (kind) => {
   beforeAll(async () => {
     db = await createTestDatabase(kind);
     database = await openDatabase({ url: db.url, dataDir: db.dataDir });
+    // The oldest rows, under everything else: events that only the second step of a search can reach
+    // (a user's presence updates, a rare type), so their index lookups are EXPLAINed at scale too.
+    await database.db.execute(sql`
+      insert into events (id, type, tenant_id, channel, data, ts, seq)
+      select gen_random_uuid(), 'presence_update', 'acme', 'presence:acme',
+             jsonb_build_object('userId', ${RARE_USER}::text, 'userName', 'Rara', 'status', 'online', 'lastSeen', '2026-01-01T00:00:00.000Z'),
+             now() - interval '40 days', i
+      from generate_series(1, 5) i`);
+    await database.db.execute(sql`
+      insert into events (id, type, tenant_id, channel, data, ts, seq)
+      select gen_random_uuid(), 'billing_payment', 'initech', 'billing:initech',
+             jsonb_build_object('paymentId', 'PAY-' || i, 'status', 'approved'), now() - interval '40 days', i
+      from generate_series(1, 3) i`);
     const statements = historyDataStatements({ events: n, trailing: TRAILING }) as string[];
     if (db.url) {
       // Straight to the server: the service's pool gives a statement 10 s, a 200,000-row insert needs more here.
@@ -81,6 +98,24 @@ describe.each(DATABASE_KINDS)('read plans at scale on %s', (kind) => {
         return historyOlder(query, await edgeOf(query));
       },
       { maxRead: 101 + 51, maxSorted: 101, index: 'events_channel_ts_pos_idx' },
+    ],
+    // Issue 16: by type and by user, and an operator's search without a channel (members search their
+    // channels one by one with the statements above).
+    ['a type in one channel: the window walk stops at the page', async () => historyWindow(q({ types: ['billing_invoice'] })), { maxRead: 52, maxSorted: 0 }],
+    ['every channel: first page off the global pos index', async () => historyPage(everywhere()), { maxRead: 51, maxSorted: 0, index: 'events_pos_key' }],
+    ['every channel: a page deep down', async () => historyPage(everywhere({ beforePos: Math.floor(n / 2) })), { maxRead: 51, maxSorted: 0, index: 'events_pos_key' }],
+    ['every channel: rare word, the window', async () => historyWindow(everywhere({ q: HISTORY_WORDS.rare })), { maxRead: HISTORY_WINDOW, maxSorted: 0, index: 'events_pos_key' }],
+    ['every channel: rare word, its older matches through GIN', async () => historyOlder(everywhere({ q: HISTORY_WORDS.rare }), await edgeOf(everywhere({ q: HISTORY_WORDS.rare }))), { maxRead: 60, maxSorted: 10, index: 'events_search_idx' }],
+    ['a user: older events through events_subject_pos_idx', async () => historyOlder(everywhere({ userId: RARE_USER }), await edgeOf(everywhere({ userId: RARE_USER }))), { maxRead: 5 + 51, maxSorted: 5, index: 'events_subject_pos_idx' }],
+    ['a rare type: older events through GIN', async () => historyOlder(everywhere({ types: ['billing_payment'] }), await edgeOf(everywhere({ types: ['billing_payment'] }))), { maxRead: 3 + 51, maxSorted: 3, index: 'events_search_idx' }],
+    [
+      'every channel: an old narrow range through (channel, ts, pos) of each streamed channel',
+      async () => {
+        const query = everywhere({ from: await tsOf('INV-1000'), to: await tsOf('INV-1100') });
+        return historyOlder(query, await edgeOf(query));
+      },
+      // The channel's 101 invoices, the other channel's events of those minutes (one per ten), the page.
+      { maxRead: 101 + 11 + 51, maxSorted: 112, index: 'events_channel_ts_pos_idx' },
     ],
     ['notifications', async () => notificationPage({ tenantId: 'acme', userId: 'ana', channel: CHANNEL, limit: 20 }), { maxRead: 21, maxSorted: 21, index: 'notifications_tenant_nseq_asc_idx' }],
     ['unread notifications', async () => notificationPage({ tenantId: 'acme', userId: 'ana', channel: CHANNEL, limit: 20, unread: true }), { maxRead: 22, maxSorted: 21, index: 'notifications_tenant_nseq_asc_idx' }],
@@ -130,6 +165,10 @@ describe.each(DATABASE_KINDS)('read plans at scale on %s', (kind) => {
     const oldPage = await queryHistory(database, old);
     expect(invoiceIds(oldPage)).toEqual(range(1100, 1041));
     expect(invoiceIds(await queryHistory(database, { ...old, beforePos: oldPage[59]!.pos }))).toEqual(range(1040, 1000));
+    // Issue 16's shapes answer right too: a user's and a rare type's events below the window, over every channel.
+    expect((await queryHistory(database, everywhere({ userId: RARE_USER }))).map((e) => e.channel)).toEqual(Array(5).fill('presence:acme'));
+    expect((await queryHistory(database, everywhere({ types: ['billing_payment'] }))).map((e) => (e.envelope.data as { paymentId: string }).paymentId)).toEqual(['PAY-3', 'PAY-2', 'PAY-1']);
+    expect(invoiceIds(await queryHistory(database, everywhere({ from: await tsOf('INV-1000'), to: await tsOf('INV-1002'), types: ['billing_invoice'] })))).toEqual(range(1002, 1000));
     const page = await queryNotifications(database, { tenantId: 'acme', userId: 'ana', channel: CHANNEL, limit: 20, unread: true });
     expect(page.unreadCount).toBe(n - 2);
     expect(page.items.map((i) => i.details.invoiceId)).toEqual([...range(n, n - 4), ...range(n - 6, n - 20)]);

@@ -122,6 +122,29 @@ describe('metrics (inject)', () => {
     expect(samples.some((s) => s.name === 'neo_relay_errors_total' && s.value > 0)).toBe(true);
   });
 
+  it('the use-case document’s names: event sizes by type and events received by outcome, labels bounded', async () => {
+    const sub = (planName: string) => ({ type: 'billing_subscription', tenantId: 'sizes', data: { status: 'active', planName } });
+    // Two accepted events whose data is 34 and 123 bytes as JSON: one in the 100-byte bucket, one in the 250-byte one.
+    expect((await ingest({ events: [sub('p'), sub('x'.repeat(90))] })).statusCode).toBe(202);
+    // Refused: a batch with one invalid event (both counted as refused, by the types they claim) and an unknown type.
+    expect((await ingest({ events: [sub('ok'), { type: 'billing_subscription', tenantId: 'sizes', data: { status: 'nope' } }] })).statusCode).toBe(400);
+    expect((await ingest({ type: `made-up-${'z'.repeat(20)}`, tenantId: 'sizes', data: {} })).statusCode).toBe(400);
+    const { samples } = await scrape();
+    const one = (name: string, labels: Record<string, string>) => samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    expect(JSON.stringify({ status: 'active', planName: 'p' }).length).toBe(34);
+    expect(one('neo_event_size_bytes_count', { type: 'billing_subscription' })).toBe(2);
+    expect(one('neo_event_size_bytes_sum', { type: 'billing_subscription' })).toBe(34 + 123);
+    expect(one('neo_event_size_bytes_bucket', { type: 'billing_subscription', le: '100' })).toBe(1);
+    expect(one('neo_event_size_bytes_bucket', { type: 'billing_subscription', le: '250' })).toBe(2);
+    expect(one('neo_events_received_total', { type: 'billing_subscription', outcome: 'accepted' })).toBe(2);
+    expect(one('neo_events_received_total', { type: 'billing_subscription', outcome: 'refused' })).toBe(2);
+    expect(one('neo_events_received_total', { type: 'unknown', outcome: 'refused' })).toBe(1);
+    // A made-up type never becomes a label value; every type label is the registry's or a fixed word.
+    const typeLabels = new Set(samples.filter((s) => s.name.startsWith('neo_event')).map((s) => s.labels.type));
+    for (const t of typeLabels) expect([...EVENT_TYPES, 'unknown', 'other', undefined]).toContain(t);
+    expect(samples.some((s) => s.name === 'neo_relay_published_events_total')).toBe(true);
+  });
+
   it('the PGlite database has no pool: its gauge is absent rather than made up', async () => {
     const { samples } = await scrape();
     expect(samples.filter((s) => s.name === 'neo_db_pool_connections')).toEqual([]);

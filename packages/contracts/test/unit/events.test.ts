@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { channelOf, EVENT_TYPES, ingestEventSchema, uuidv7 } from '@neo/contracts';
 
 describe('event registry', () => {
-  it('has the twelve types of DESIGN.md', () => {
+  it('has the twelve types of DESIGN.md, and instance_status (systems online / offline, issue 16)', () => {
     expect(EVENT_TYPES.sort()).toEqual([
       'alert', 'billing_invoice', 'billing_payment', 'billing_plan_change', 'billing_subscription', 'billing_usage_alert',
-      'deployment_complete', 'deployment_error', 'deployment_progress', 'deployment_start', 'metrics_update', 'presence_update',
+      'deployment_complete', 'deployment_error', 'deployment_progress', 'deployment_start', 'instance_status', 'metrics_update', 'presence_update',
     ]);
+    expect(channelOf('instance_status', 'acme')).toBe('metrics:acme');
+    expect(channelOf('instance_status', undefined)).toBeNull();
   });
 
   it('routes types to topic-first channels', () => {

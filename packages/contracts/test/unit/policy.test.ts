@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, isOperatorClaim, subscribableChannels, type Action, type Identity } from '@neo/contracts';
+import { authorize, isOperatorClaim, parseChannel, readableChannels, subscribableChannels, userChannel, userKeyOf, type Action, type Identity } from '@neo/contracts';
 
 const ALL = ['deploy:read', 'deploy:write', 'billing:read', 'metrics:read', 'alerts:read'];
 const ana: Identity = { sub: 'u-ana', name: 'Ana', tenantId: 'acme', roles: ['owner'], permissions: ALL, operator: false };
@@ -57,8 +57,45 @@ describe('authorize (the one policy)', () => {
     expect(existing).toEqual(missing);
   });
 
-  it('lists what an identity may subscribe to', () => {
-    expect(subscribableChannels(luis)).toEqual(['deployments:acme', 'presence:acme']);
+  it('lists what an identity may subscribe to, their own channel included', () => {
+    expect(subscribableChannels(luis)).toEqual(['deployments:acme', 'presence:acme', userChannel('acme', 'u-luis')]);
     expect(subscribableChannels(admin)).toEqual(['admin:metrics', 'admin:alerts']);
+  });
+
+  it('lists what an identity may read in history: the stored topics it holds, every channel for operators', () => {
+    expect(readableChannels(luis)).toEqual(['deployments:acme', 'presence:acme']);
+    expect(readableChannels(ana)).toEqual(['deployments:acme', 'billing:acme', 'metrics:acme', 'alerts:acme', 'presence:acme']);
+    expect(readableChannels(admin)).toBe('every');
+    expect(readableChannels(ana, { isTenantSuspended: () => true })).toEqual([]);
+  });
+});
+
+describe('a user’s own channel', () => {
+  const anaChannel = userChannel('acme', 'u-ana');
+
+  it('is named by tenant and a hash of the user id, whatever characters the id holds', () => {
+    expect(anaChannel).toBe(`user:acme_${userKeyOf('u-ana')}`);
+    expect(userKeyOf('u-ana')).toMatch(/^[0-9a-f]{32}$/);
+    expect(userKeyOf('auth0|ana.lopez@acme.test')).toMatch(/^[0-9a-f]{32}$/);
+    expect(userKeyOf('u-ana')).not.toBe(userKeyOf('u-luis'));
+    expect(parseChannel(userChannel('a-b-c', 'x:y#z'))).toMatchObject({ ok: true, channel: { kind: 'user', tenantId: 'a-b-c' } });
+    for (const bad of ['user:acme', 'user:acme_', 'user:acme_xyz', `user:_${userKeyOf('u')}`, `user:ACME_${userKeyOf('u')}`, `user:acme_${userKeyOf('u')}_x`]) expect(parseChannel(bad).ok, bad).toBe(false);
+  });
+
+  it.each<[string, Identity, boolean, string?]>([
+    ['its user', ana, true],
+    ['a teammate', luis, false, 'other_user'],
+    ['another tenant', { ...ana, sub: 'u-ana', tenantId: 'globex' }, false, 'not_tenant_member'],
+    ['an operator', admin, false, 'not_tenant_member'],
+  ])('%s', (_label, identity, allowed, reason) => {
+    for (const action of ['subscribe', 'read'] as const) {
+      const decision = authorize(identity, action, anaChannel);
+      expect(decision.allowed).toBe(allowed);
+      if (!decision.allowed) expect(decision.reason).toBe(reason);
+    }
+  });
+
+  it('is closed while the tenant is suspended', () => {
+    expect(authorize(ana, 'subscribe', anaChannel, { isTenantSuspended: (t) => t === 'acme' })).toMatchObject({ allowed: false, reason: 'tenant_suspended' });
   });
 });

@@ -1,35 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventClient, PublishError, DeploymentPublisher, RETRYABLE_STATUSES } from '@neo/publisher-sdk';
-
-/** A real HTTP server on a free port that answers with `respond(n, body)` for the n-th request. */
-async function serve(respond: (n: number, body: Record<string, unknown>, req: IncomingMessage) => { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }) {
-  const bodies: Array<Record<string, unknown>> = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const body = JSON.parse(raw || '{}') as Record<string, unknown>;
-      bodies.push(body);
-      const r = respond(bodies.length, body, req);
-      setTimeout(() => {
-        res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
-        res.end(JSON.stringify(r.body ?? {}));
-      }, r.delayMs ?? 0);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(server);
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies };
-}
-const servers: Server[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
+import { serve } from '../helpers/ingest-server';
 
 const accepted = (body: Record<string, unknown>) => ({ accepted: [{ id: body.id, channel: 'deployments:acme' }] });
 

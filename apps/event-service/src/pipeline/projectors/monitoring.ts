@@ -1,7 +1,8 @@
-import type { EventEnvelope } from '@neo/contracts';
+import { INSTANCE_DEFAULT_INTERVAL_MS, learnInterval, type EventEnvelope } from '@neo/contracts';
 import type { Projector, Tx } from '../projector';
 import { validateIngestBody, type ValidatedEvent } from '../validate';
-import { applyAlertChange, lockRuleStates, PLATFORM_SCOPE, saveRuleStates, upsertInstanceMetrics } from '../../store/monitoring-store';
+import { applyAlertChange, lockInstances, lockRuleStates, markAnnounced, PLATFORM_SCOPE, saveRuleStates, upsertInstanceMetrics } from '../../store/monitoring-store';
+import { AppError } from '../../errors';
 import { CLOSED, stepRule, type AlertRule, type RuleState } from '../../monitoring/alert-rules';
 
 /** Keeps `alerts` (open and resolved, with severity) in step with `alert` events of every scope. */
@@ -19,6 +20,8 @@ export const alertProjector: Projector = {
         severity: e.data.severity,
         state: e.data.state,
         message: e.data.message,
+        code: e.data.code ?? null,
+        params: e.data.params ?? null,
         value: e.data.value ?? null,
         threshold: e.data.threshold ?? null,
         instanceId: e.data.instanceId ?? null,
@@ -28,11 +31,33 @@ export const alertProjector: Projector = {
   },
 };
 
+/** What an instance_status says of an interval not learned yet (one sample): the contract's default. */
+const INSTANCE_UNKNOWN_INTERVAL = INSTANCE_DEFAULT_INTERVAL_MS;
+
+/**
+ * instance_status events the instance watcher publishes: each records the status as announced, only if
+ * the instance's latest sample is still the one it is about. A sample that arrived in between makes the
+ * announcement untrue: it is refused (409), nothing is stored or published, and the watcher looks again
+ * at its next round.
+ */
+export const instanceStatusProjector: Projector = {
+  name: 'instance-status',
+  types: new Set(['instance_status']),
+  async apply(tx: Tx, events: ValidatedEvent[]): Promise<void> {
+    for (const { envelope } of events) {
+      const e = envelope as EventEnvelope<'instance_status'>;
+      if (!(await markAnnounced(tx, e.tenantId!, e.data.instanceId, e.data.status, e.data.lastReportAt))) {
+        throw new AppError('ERR_CONFLICT', `instance ${e.data.instanceId} reported after ${e.data.lastReportAt}, or is unknown`);
+      }
+    }
+  },
+};
+
 /**
  * Tenant instance metrics: keeps the latest sample per instance, and evaluates the tenant alert rules
  * with their state in the database (so several service instances agree). A crossing becomes an `alert`
- * event, projected here and returned to be stored with the transaction's other events, so it is stored
- * and published like any other.
+ * event (and an instance back after silence an `instance_status`), returned to be stored with the
+ * transaction's other events, so it is stored and published like any other.
  */
 export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector {
   return {
@@ -52,10 +77,24 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
         const seen = latest.get(subjectOf(e));
         if (!seen || seen.timestamp <= e.timestamp) latest.set(subjectOf(e), e);
       }
-      await upsertInstanceMetrics(tx, [...latest.values()].map((e) => ({
-        tenantId: e.tenantId,
-        m: { instanceId: e.data.instanceId!, cpu: e.data.cpu, memory: e.data.memory, disk: e.data.disk, networkIn: e.data.networkIn, networkOut: e.data.networkOut, uptime: e.data.uptime, updatedAt: e.timestamp },
-      })));
+      // The reporting interval, learned from the gap since the previous sample; an instance that had been
+      // announced stale or offline is back: announced in this transaction, before its sample's figures.
+      const tracks = await lockInstances(tx, [...latest.values()].map((e) => ({ tenantId: e.tenantId, instanceId: e.data.instanceId! })));
+      const statuses: unknown[] = [];
+      const upserts = [...latest.entries()].map(([subject, e]) => {
+        const track = tracks.get(subject);
+        const intervalMs = track ? learnInterval(track.intervalMs, Date.parse(e.timestamp) - Date.parse(track.updatedAt)) : null;
+        if (track && track.announced !== 'online' && e.timestamp >= track.updatedAt) {
+          statuses.push({ type: 'instance_status', tenantId: e.tenantId, timestamp: e.timestamp, data: { instanceId: e.data.instanceId!, status: 'online', lastReportAt: e.timestamp, intervalMs: intervalMs ?? INSTANCE_UNKNOWN_INTERVAL } });
+        }
+        return {
+          tenantId: e.tenantId,
+          intervalMs,
+          m: { instanceId: e.data.instanceId!, cpu: e.data.cpu, memory: e.data.memory, disk: e.data.disk, networkIn: e.data.networkIn, networkOut: e.data.networkOut, uptime: e.data.uptime, updatedAt: e.timestamp },
+        };
+      });
+      await upsertInstanceMetrics(tx, upserts);
+      const derived = statuses.length > 0 ? validateIngestBody({ events: statuses }) : [];
 
       const states = await lockRuleStates(tx, [...latest.keys()]);
       const changed = new Map<string, { subject: string; rule: string; state: RuleState }>();
@@ -78,15 +117,15 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
             type: 'alert',
             tenantId: e.tenantId,
             timestamp: e.timestamp,
-            data: { alertId: `${rule.id}-${openedAt}-${instanceId}`.slice(0, 100), instanceId, rule: rule.id, severity: transition.severity, state: transition.kind, message: transition.message, value: transition.value, threshold: transition.threshold },
+            data: { alertId: `${rule.id}-${openedAt}-${instanceId}`.slice(0, 100), instanceId, rule: rule.id, severity: transition.severity, state: transition.kind, message: transition.message, code: transition.code, params: transition.params, value: transition.value, threshold: transition.threshold },
           });
         }
       }
       await saveRuleStates(tx, [...changed.values()]);
-      if (alerts.length === 0) return [];
+      if (alerts.length === 0) return derived;
       const validated = validateIngestBody({ events: alerts });
       await alertProjector.apply(tx, validated);
-      return validated;
+      return [...derived, ...validated];
     },
   };
 }
