@@ -18,24 +18,29 @@ export function postJson<T = unknown>(url: string, body: unknown, headers: Recor
     const req = http.request(
       url,
       { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = text;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed as T });
-        });
-        res.on('error', reject);
-      },
+      (res) => readJson<T>(res).then(resolve, reject),
     );
     req.on('error', reject);
     req.end(payload);
+  });
+}
+
+/** The status and the parsed body (the text when it is not JSON; undefined when empty). */
+function readJson<T>(res: http.IncomingMessage): Promise<JsonResponse<T>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = text;
+      }
+      resolve({ status: res.statusCode ?? 0, body: parsed as T });
+    });
+    res.on('error', reject);
   });
 }
 
@@ -55,21 +60,7 @@ export function getStatus(url: string, headers: Record<string, string> = {}): Pr
 /** GETs with node:http and the shared keep-alive agent; resolves with the status and parsed body. */
 export function getJson<T = unknown>(url: string, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'GET', agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          parsed = text;
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed as T });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(url, { method: 'GET', agent, headers }, (res) => readJson<T>(res).then(resolve, reject));
     req.on('error', reject);
     req.end();
   });

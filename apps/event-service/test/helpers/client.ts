@@ -23,6 +23,23 @@ export async function postJson(url: string, body: unknown, bearer?: string): Pro
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
+/** Any status and a parsed JSON body (null when empty): the shape the API suites assert on. */
+export interface JsonAnswer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** One request with an optional bearer and JSON body. */
+export async function requestJson(method: string, url: string, bearer: string | null, body?: unknown): Promise<JsonAnswer> {
+  const res = await fetch(url, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
 /**
  * A real `centrifuge` client in Node whose tokens come from the event service, exactly as the portal's:
  * connection token and per-channel subscription tokens through `getToken` callbacks.

@@ -5,7 +5,7 @@ import type { AuditEntry, CreatedIngestKey, IngestKeyView } from '@neo/contracts
 import { startTestCentrifugo, type TestCentrifugo } from '../helpers/centrifugo';
 import { startTestService, type TestService } from '../helpers/service';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/database';
-import { login } from '../helpers/client';
+import { login, requestJson } from '../helpers/client';
 import { eventually } from '../helpers/wait';
 import { ROOT } from '../../../../scripts/lib/paths.mjs';
 
@@ -13,20 +13,7 @@ import { ROOT } from '../../../../scripts/lib/paths.mjs';
 // its event types for its tenants; anything outside refuses the whole request and stores nothing. Keys
 // are stored hashed, shown once, revoked everywhere within ACCESS_SYNC_MS, and every change is audited.
 
-interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-async function call(method: string, url: string, bearer: string | null, body?: unknown): Promise<Answer> {
-  const res = await fetch(url, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = requestJson;
 
 const invoice = (tenantId: string, invoiceId: string) => ({ type: 'billing_invoice', tenantId, data: { invoiceId, amount: 100, currency: 'MXN' } });
 const start = (tenantId: string, deploymentId: string) => ({ type: 'deployment_start', tenantId, data: { deploymentId, instanceType: 'odoo' } });

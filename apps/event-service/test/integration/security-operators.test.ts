@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { startTestCentrifugo, type TestCentrifugo } from '../helpers/centrifugo';
 import { startTestService, type TestService } from '../helpers/service';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/database';
-import { login } from '../helpers/client';
+import { login, requestJson, type JsonAnswer } from '../helpers/client';
 import { eventually, nextEvent } from '../helpers/wait';
 import { nowSeconds } from '../../src/auth/jwt';
 
@@ -16,20 +16,8 @@ import { nowSeconds } from '../../src/auth/jwt';
 // revoked user back once its (short) lifetime is over. Each denial with its allowed twin, against the
 // real Centrifugo, on PGlite and on PostgreSQL. The matrix is in docs/security.md.
 
-interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-async function call(method: string, url: string, bearer: string | null, body?: unknown): Promise<Answer> {
-  const res = await fetch(url, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = requestJson;
+type Answer = JsonAnswer;
 
 /** Platform tokens for the service's tokens: a connection getToken that stops for good on 401/403. */
 function terminalConnectionToken(serviceUrl: string, platform: string) {
