@@ -1,11 +1,8 @@
 import { channelOf, EVENT_TYPES, eventRegistry, ingestEventSchema, isEventType, MAX_BATCH_EVENTS, uuidv7, type AnyEventEnvelope, type FieldError } from '@neo/contracts';
 import { AppError, fieldErrors } from '../errors';
+import type { ValidatedEvent } from '../store/event-store';
 
-/** An event that passed the contract, with its id, timestamp and channel settled. */
-export interface ValidatedEvent {
-  envelope: AnyEventEnvelope;
-  channel: string;
-}
+export type { ValidatedEvent };
 
 /**
  * Validates a `POST /v1/events` body (one event, or `{events: [...]}`) against the registry.

@@ -4,9 +4,7 @@ import { responses } from './responses';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
-import { countOpenAlerts, countReportingInstances, listAlerts, listInstanceMetrics, PLATFORM_SCOPE } from '../store/monitoring-store';
-import { rowsOf } from '../store/event-store';
-import { sql } from 'drizzle-orm';
+import { countByStatus, countOpenAlerts, countReportingInstances, knownTenants, listAlerts, listInstanceMetrics, PLATFORM_SCOPE } from '../store/monitoring-store';
 import { DEMO_TENANTS } from '../auth/demo-users';
 
 /**
@@ -63,20 +61,3 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
     return { tenants };
   });
 };
-
-/**
- * Deployments per tenant in the given states, from the deployments read model: `completed` ones are the
- * instances up and running, `starting`/`in_progress` the deployments under way.
- */
-export async function countByStatus(database: Database, statuses: string[]): Promise<Map<string, number>> {
-  const rows = await database.rows<{ tenant_id: string; n: number }>(sql`
-    select tenant_id, count(*)::int as n from deployments where status in (${sql.join(statuses.map((st) => sql`${st}`), sql`, `)}) group by tenant_id`);
-  return new Map(rows.map((r) => [r.tenant_id, Number(r.n)]));
-}
-
-/** Tenants the platform has seen: any deployment, alert or instance (bounded by the read models). */
-async function knownTenants(database: Database): Promise<string[]> {
-  const result = await database.db.execute(sql`
-    select tenant_id from deployments union select tenant_id from instance_metrics union select scope from alerts where scope <> '' limit 1000`);
-  return rowsOf<{ tenant_id: string }>(result).map((r) => r.tenant_id);
-}

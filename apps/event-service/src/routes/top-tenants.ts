@@ -1,8 +1,8 @@
-import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { TOP_TENANTS_MAX_LIMIT, topTenantsQuerySchema as query, topTenantsResponseSchema, type TopTenantsResponse } from '@neo/contracts';
 import { responses } from './responses';
 import type { Database } from '../store/database';
+import { topTenants } from '../store/event-store';
 
 /** The window the ranking covers, seconds. */
 export const TOP_TENANTS_WINDOW_SECONDS = 300;
@@ -24,13 +24,7 @@ export const topTenantsRoutes: FastifyPluginAsyncZod<{ database: Database }> = a
       onRequest: [app.authenticate, app.requireOperator],
     },
     async (request): Promise<TopTenantsResponse> => {
-      const rows = await database.rows<{ tenant_id: string; events: number | string }>(sql`
-        select tenant_id, count(*) as events
-        from events
-        where created_at > now() - make_interval(secs => ${TOP_TENANTS_WINDOW_SECONDS}) and tenant_id is not null
-        group by tenant_id
-        order by count(*) desc, tenant_id
-        limit ${request.query.limit}`);
+      const rows = await topTenants(database, TOP_TENANTS_WINDOW_SECONDS, request.query.limit);
       return {
         windowSeconds: TOP_TENANTS_WINDOW_SECONDS,
         tenants: rows.map((r) => ({ tenantId: r.tenant_id, events: Number(r.events), perSecond: Number(r.events) / TOP_TENANTS_WINDOW_SECONDS })),

@@ -1,10 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { INSTANCE_TYPES, type AuditActor, type DeploymentRequest, type DeploymentSize, type DeploymentState, type InstanceType } from '@neo/contracts';
 import type { Database } from './database';
-import type { Tx } from '../pipeline/projector';
-import { rowsOf } from './event-store';
+import { joinColumns, joinOf, rowsOf, type Tx, type StreamJoin } from './sql';
 import { appendAudit } from './audit-store';
-import { joinColumns, joinOf, type StreamJoin } from './stream-join';
 import { runRead, type ReadStatement } from './read-statement';
 
 interface DeploymentRow {
