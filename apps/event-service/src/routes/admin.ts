@@ -43,8 +43,6 @@ export const TENANT_SUSPENDED_DISCONNECT = { code: 4503, reason: 'tenant suspend
 /** Disconnect code for a user an operator disconnected (terminal too: their tokens are revoked). */
 export const USER_DISCONNECTED = { code: 4501, reason: 'disconnected by an operator' } as const;
 
-export type { DisconnectResponse, PermissionsResponse, SuspensionResponse };
-
 const encodeCursor = (at: string, id: string) => Buffer.from(`a:${at}|${id}`).toString('base64url');
 function decodeCursor(cursor: string): { at: string; id: string } {
   const m = /^a:(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -8,8 +8,6 @@ import type { CentrifugoClient } from '../centrifugo/client';
 
 import { responses } from './responses';
 
-export { MAX_QUERY_LENGTH } from '@neo/contracts';
-
 const encodeCursor = (pos: number) => Buffer.from(`p:${pos}`).toString('base64url');
 function decodeCursor(cursor: string): number {
   const m = /^p:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));

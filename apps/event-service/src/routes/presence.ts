@@ -3,8 +3,6 @@ import { presenceListResponseSchema, presenceParamsSchema as params, presenceSet
 import type { PresenceService } from '../presence/presence-service';
 import { responses } from './responses';
 
-export { MAX_PAGE_LENGTH } from '@neo/contracts';
-
 /**
  * `GET /v1/tenants/{tenantId}/presence`: members with status, current page and last seen.
  * `PUT /v1/tenants/{tenantId}/presence/me`: the caller's own status; stamped with the caller's identity,

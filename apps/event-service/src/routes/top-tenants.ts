@@ -1,15 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { TOP_TENANTS_MAX_LIMIT, topTenantsQuerySchema as query, topTenantsResponseSchema, type TopTenantsResponse } from '@neo/contracts';
+import { topTenantsQuerySchema as query, topTenantsResponseSchema, type TopTenantsResponse } from '@neo/contracts';
 import { responses } from './responses';
 import type { Database } from '../store/database';
 import { topTenants } from '../store/event-store';
 
 /** The window the ranking covers, seconds. */
 export const TOP_TENANTS_WINDOW_SECONDS = 300;
-/** Largest `limit` accepted: the answer stays a bounded top-K however many tenants there are. */
-export { TOP_TENANTS_MAX_LIMIT };
-
-export type { TopTenantsResponse };
 
 /**
  * `GET /v1/admin/top-tenants?limit=`: tenants with the most events over the last five minutes, for

@@ -138,9 +138,6 @@ export async function recentDurations(database: Database, tenantId: string, samp
   return byType;
 }
 
-/** A deployment request as the deployer claims it (the contract's `DeploymentRequest`). */
-export type { DeploymentRequest };
-
 export async function insertDeploymentRequest(database: Database, r: Omit<DeploymentRequest, 'requestedAt'>): Promise<DeploymentRequest> {
   const rows = await database.rows<{ requested_at: string | Date }>(sql`
     insert into deployment_requests (id, tenant_id, instance_type, instance_name, size, requested_by)
