@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: sets up what the tests need (dependencies, Centrifugo, Chromium, builds), then runs the
-// three tiers (unit, integration, e2e) one after another and prints each tier's result.
+// tiers one after another and prints each tier's result: `static` (lint and typecheck, as CI has no other
+// step for them), then unit, integration and e2e.
 // Under CI=true a missing service or tool fails the run instead of skipping.
 import { readFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { checkLocalServices } from './lib/services.mjs';
 const CI = process.env.CI === 'true';
 const args = process.argv.slice(2);
 const only = args.filter((a) => !a.startsWith('-'));
-const tiers = only.length > 0 ? only : ['unit', 'integration', 'e2e'];
+const tiers = only.length > 0 ? only : ['static', 'unit', 'integration', 'e2e'];
 
 await ensureDependencies();
 process.env.CENTRIFUGO_BIN = await provisionCentrifugo();
@@ -39,8 +40,20 @@ if (tiers.includes('e2e') || tiers.includes('integration')) await buildAll();
 const resultsDir = path.join(ROOT, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
 
+/** The `static` tier: `npm run lint` then `npm run typecheck`, each a check that passes or fails. */
+async function runStatic() {
+  let passed = 0;
+  for (const script of ['lint', 'typecheck']) {
+    const code = await new Promise((resolve) => spawn('npm', ['run', '-s', script], { cwd: ROOT, stdio: 'inherit', env: process.env }).on('exit', (c) => resolve(c ?? 1)));
+    if (code !== 0) return { tier: 'static', code, passed, failed: 1, skipped: 0 };
+    passed += 1;
+  }
+  return { tier: 'static', code: 0, passed, failed: 0, skipped: 0 };
+}
+
 /** Runs one tier with vitest; returns its counts from the JSON report. */
 function runTier(tier) {
+  if (tier === 'static') return runStatic();
   return new Promise((resolve) => {
     const out = path.join(resultsDir, `${tier}.json`);
     const child = spawn(path.join(ROOT, 'node_modules/.bin/vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {

@@ -1,4 +1,5 @@
 import type { AlertSeverity } from '@neo/contracts';
+import type { RuleState } from '../store/monitoring-store';
 
 /** A threshold rule: `metric` above `warning`/`critical` for `forSeconds` opens an alert. */
 export interface AlertRule {
@@ -35,15 +36,7 @@ export interface AlertTransition {
   params: { value: number; threshold: number };
 }
 
-/** Where one rule stands for one subject; kept in memory for the host, in the database for tenant instances. */
-export interface RuleState {
-  /** When the value first went over the warning threshold in the current streak (ms). */
-  overSince: number | null;
-  /** The severity the alert is open with; null when closed. */
-  open: AlertSeverity | null;
-  /** When the open alert opened (ms); names the alert. */
-  openedAt: number | null;
-}
+export type { RuleState };
 
 export const CLOSED: RuleState = Object.freeze({ overSince: null, open: null, openedAt: null });
 

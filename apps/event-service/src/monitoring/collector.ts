@@ -1,5 +1,5 @@
 import type { EventSink } from '../pipeline/sink';
-import { validateIngestBody } from '../pipeline/validate';
+import { validateInternal, type InternalEvent } from '../pipeline/validate';
 import { AlertEvaluator, HOST_ALERT_RULES, type AlertRule } from './alert-rules';
 import { HostMetricsReader } from './host-metrics';
 
@@ -53,7 +53,7 @@ export class MonitoringCollector {
     try {
       const sample = await this.#reader.read();
       const active = await this.#o.activeInstances?.().catch(() => undefined);
-      const events: unknown[] = [{ type: 'metrics_update', data: { ...sample, ...(active !== undefined ? { activeInstances: active } : {}) } }];
+      const events: InternalEvent[] = [{ type: 'metrics_update', data: { ...sample, ...(active !== undefined ? { activeInstances: active } : {}) } }];
       const figures = { cpu: sample.cpu, memory: sample.memory, disk: sample.disk };
       // A resolution clears the state; remember when each open alert opened to name it in the event.
       const openedBefore = new Map(this.#evaluator.openAlerts().map((a) => [a.ruleId, this.#evaluator.openedAt(a.ruleId)]));
@@ -61,7 +61,7 @@ export class MonitoringCollector {
         const alertId = `${t.ruleId}-${this.#evaluator.openedAt(t.ruleId) ?? openedBefore.get(t.ruleId) ?? now}`;
         events.push({ type: 'alert', data: { alertId, rule: t.ruleId, severity: t.severity, state: t.kind, message: t.message, code: t.code, params: t.params, value: t.value, threshold: t.threshold } });
       }
-      await this.#sink.accept(validateIngestBody({ events }));
+      await this.#sink.accept(validateInternal(events));
     } catch (err) {
       this.#o.onError?.(err);
     } finally {

@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import { quietInstances, type InstanceChange } from '../store/monitoring-store';
 import type { EventSink } from '../pipeline/sink';
-import { validateIngestBody } from '../pipeline/validate';
+import { validateInternal } from '../pipeline/validate';
 
 export interface InstanceWatchOptions {
   /** How often to look for instances that stopped reporting, ms. Default 5000. */
@@ -63,12 +63,12 @@ export class InstanceWatch {
     try {
       const changes = await quietInstances(this.database, this.options.maxPerRound ?? 200);
       // One request per change: one that a new sample made untrue (409) fails alone; the sink commits them together.
-      const results = await Promise.allSettled(changes.map((c) => this.sink.accept(validateIngestBody({
+      const results = await Promise.allSettled(changes.map((c) => this.sink.accept(validateInternal([{
         id: announcementId(c),
         type: 'instance_status',
         tenantId: c.tenantId,
         data: { instanceId: c.instanceId, status: c.status, lastReportAt: c.lastReportAt, intervalMs: c.intervalMs ?? INSTANCE_DEFAULT_INTERVAL_MS },
-      }))));
+      }]))));
       for (const r of results) if (r.status === 'rejected' && !(r.reason instanceof AppError && r.reason.code === 'ERR_CONFLICT')) this.options.onError?.(r.reason);
       return results.filter((r) => r.status === 'fulfilled').length;
     } catch (err) {

@@ -1,7 +1,7 @@
-import type { Db } from '../store/database';
+import type { Tx } from '../store/sql';
 import type { ValidatedEvent } from './validate';
 
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type { Tx };
 
 /**
  * A read model kept in step with the event log: `apply` runs inside the ingest transaction, before the

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Session } from '../store/database';
-import { RELAY_LOCK, removeFromOutbox, rowsOf, toStoredEvent, OUTBOX_NOTIFY } from '../store/event-store';
+import { RELAY_LOCK, removeFromOutbox, toStoredEvent, OUTBOX_NOTIFY } from '../store/event-store';
+import { rowsOf } from '../store/sql';
 import type { CentrifugoClient, PublishRequest } from '../centrifugo/client';
 
 export interface RelayOptions {

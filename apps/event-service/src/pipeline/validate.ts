@@ -1,11 +1,8 @@
-import { channelOf, EVENT_TYPES, eventRegistry, ingestEventSchema, isEventType, MAX_BATCH_EVENTS, uuidv7, type AnyEventEnvelope, type FieldError } from '@neo/contracts';
+import { channelOf, EVENT_TYPES, eventRegistry, ingestEventSchema, isEventType, MAX_BATCH_EVENTS, uuidv7, type AnyEventEnvelope, type EventDataInput, type EventType, type FieldError } from '@neo/contracts';
 import { AppError, fieldErrors } from '../errors';
+import type { ValidatedEvent } from '../store/event-store';
 
-/** An event that passed the contract, with its id, timestamp and channel settled. */
-export interface ValidatedEvent {
-  envelope: AnyEventEnvelope;
-  channel: string;
-}
+export type { ValidatedEvent };
 
 /**
  * Validates a `POST /v1/events` body (one event, or `{events: [...]}`) against the registry.
@@ -22,6 +19,23 @@ export function validateIngestBody(body: unknown): ValidatedEvent[] {
     if (raw.length > MAX_BATCH_EVENTS) throw new AppError('ERR_VALIDATION', `at most ${MAX_BATCH_EVENTS} events per request`, { errors: [{ path: 'events', message: `more than ${MAX_BATCH_EVENTS} events` }] });
     if (Object.keys(body).length > 1) throw new AppError('ERR_VALIDATION', 'a batch body has only "events"', { errors: [{ path: '(root)', message: 'unexpected keys besides "events"' }] });
   }
+  return validateEvents(raw, isBatch);
+}
+
+/** An event the service produces itself (workers, projectors): its `data` typed by the registry for its `type`. */
+export type InternalEvent = { [T in EventType]: { type: T; tenantId?: string; id?: string; timestamp?: string; data: EventDataInput<T> } }[EventType];
+
+/**
+ * The service's own events (presence, instance status, host metrics, derived alerts): typed where they are
+ * built, so a wrong field is a compile error, then checked by the same rules as ingested ones (defaults,
+ * limits, channel), so the store gets the same thing whoever produced an event.
+ */
+export function validateInternal(events: readonly InternalEvent[]): ValidatedEvent[] {
+  return validateEvents(events, events.length > 1);
+}
+
+/** The one validation of events against the registry, for ingest bodies and the service's own events alike. */
+function validateEvents(raw: readonly unknown[], isBatch: boolean): ValidatedEvent[] {
   const errors: FieldError[] = [];
   const unknownTypes: string[] = [];
   const now = new Date().toISOString();

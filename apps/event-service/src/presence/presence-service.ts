@@ -3,7 +3,7 @@ import type { CentrifugoClient } from '../centrifugo/client';
 import type { Database } from '../store/database';
 import { listPresence, markOffline, reportDevice, tenantsWithOnlineUsers, upsertPresence, type PresenceRow } from '../store/presence-store';
 import type { EventSink } from '../pipeline/sink';
-import { validateIngestBody } from '../pipeline/validate';
+import { validateInternal } from '../pipeline/validate';
 
 /** What a user may set (the contract's list). */
 export const SETTABLE_STATUSES = SETTABLE_PRESENCE_STATUSES;
@@ -98,10 +98,10 @@ export class PresenceService {
   }
 
   async #publish(row: PresenceRow): Promise<void> {
-    await this.sink.accept(validateIngestBody({
+    await this.sink.accept(validateInternal([{
       type: 'presence_update',
       tenantId: row.tenantId,
       data: { userId: row.userId, userName: row.userName, status: row.status, ...(row.currentPage ? { currentPage: row.currentPage } : {}), lastSeen: row.lastSeen },
-    }));
+    }]));
   }
 }

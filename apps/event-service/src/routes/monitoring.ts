@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { alertListQuerySchema as alertQuery, isOperator, monitoringTenantParamsSchema as tenantParams } from '@neo/contracts';
+import { alertListQuerySchema as alertQuery, alertListResponseSchema, instanceListResponseSchema, isOperator, monitoringTenantParamsSchema as tenantParams, tenantsOverviewResponseSchema } from '@neo/contracts';
+import { responses } from './responses';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
-import { countOpenAlerts, countReportingInstances, listAlerts, listInstanceMetrics, PLATFORM_SCOPE } from '../store/monitoring-store';
-import { rowsOf } from '../store/event-store';
-import { sql } from 'drizzle-orm';
+import { countByStatus, countOpenAlerts, countReportingInstances, knownTenants, listAlerts, listInstanceMetrics, PLATFORM_SCOPE } from '../store/monitoring-store';
 import { DEMO_TENANTS } from '../auth/demo-users';
 
 /**
@@ -15,14 +14,14 @@ import { DEMO_TENANTS } from '../auth/demo-users';
 export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centrifugo: CentrifugoClient }> = async (app, { database, centrifugo }) => {
   const position = (channel: string) => centrifugo.position(channel).catch(() => null);
 
-  app.get('/v1/admin/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Platform alerts, open first, by severity', querystring: alertQuery, security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/admin/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Platform alerts, open first, by severity', querystring: alertQuery, response: responses({ 200: alertListResponseSchema }), security: [{ bearer: [] }] } }, async (request) => {
     app.authorizeChannel(request, 'read', 'admin:alerts');
     const pos = await position('admin:alerts');
     const { items, join } = await listAlerts(database, PLATFORM_SCOPE, 'admin:alerts', request.query.state === 'open', request.query.limit);
     return { items, ...join, position: pos };
   });
 
-  app.get('/v1/tenants/:tenantId/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: "A tenant's alerts, open first, by severity", params: tenantParams, querystring: alertQuery, security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/tenants/:tenantId/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: "A tenant's alerts, open first, by severity", params: tenantParams, querystring: alertQuery, response: responses({ 200: alertListResponseSchema }), security: [{ bearer: [] }] } }, async (request) => {
     const channel = app.authorizeChannel(request, 'read', `alerts:${request.params.tenantId}`);
     const pos = await position(channel.name);
     const { items, join } = await listAlerts(database, request.params.tenantId, channel.name, request.query.state === 'open', request.query.limit);
@@ -39,6 +38,7 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
         description:
           'Each instance is `online`, `stale` (silent for 3 of its reporting intervals, at least 15 s) or `offline` (10 intervals, at least 60 s); the interval is learned from its samples (60 s until a second one). `activeInstances` counts the online ones. Changes are pushed live as `instance_status` events on `metrics:{tenantId}`.',
         params: tenantParams,
+        response: responses({ 200: instanceListResponseSchema }),
         security: [{ bearer: [] }],
       },
     },
@@ -49,7 +49,7 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
     },
   );
 
-  app.get('/v1/admin/tenants/overview', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Operators: every tenant with online users, active deployments, instances that report and open alerts', security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/admin/tenants/overview', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Operators: every tenant with online users, active deployments, instances that report and open alerts', response: responses({ 200: tenantsOverviewResponseSchema }), security: [{ bearer: [] }] } }, async (request) => {
     if (!isOperator(request.identity!)) throw new AppError('ERR_FORBIDDEN', 'this route is for platform operators', { reason: 'admin_only' });
     const [active, open, seen, reporting] = await Promise.all([countByStatus(database, ['starting', 'in_progress']), countOpenAlerts(database), knownTenants(database), countReportingInstances(database)]);
     const names = new Map<string, string>(DEMO_TENANTS.map((t) => [t.id, t.name]));
@@ -61,20 +61,3 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
     return { tenants };
   });
 };
-
-/**
- * Deployments per tenant in the given states, from the deployments read model: `completed` ones are the
- * instances up and running, `starting`/`in_progress` the deployments under way.
- */
-export async function countByStatus(database: Database, statuses: string[]): Promise<Map<string, number>> {
-  const rows = await database.rows<{ tenant_id: string; n: number }>(sql`
-    select tenant_id, count(*)::int as n from deployments where status in (${sql.join(statuses.map((st) => sql`${st}`), sql`, `)}) group by tenant_id`);
-  return new Map(rows.map((r) => [r.tenant_id, Number(r.n)]));
-}
-
-/** Tenants the platform has seen: any deployment, alert or instance (bounded by the read models). */
-async function knownTenants(database: Database): Promise<string[]> {
-  const result = await database.db.execute(sql`
-    select tenant_id from deployments union select tenant_id from instance_metrics union select scope from alerts where scope <> '' limit 1000`);
-  return rowsOf<{ tenant_id: string }>(result).map((r) => r.tenant_id);
-}

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { IngestKeyScope, IngestKeyView } from '@neo/contracts';
-import { isoColumn, jsonColumn, type Database, type Tx } from './database';
+import { type Database } from './database';
+import { isoColumn, jsonColumn, rowsOf, type Tx } from './sql';
 import { appendAudit, type AuditRecord } from './audit-store';
-import { rowsOf } from './event-store';
 
 /** Serializes writers of operator changes, so that versions (one sequence) commit in the order they were drawn. */
 const ACCESS_WRITE_LOCK = 7_420_003;

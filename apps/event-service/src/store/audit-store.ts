@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { uuidv7, type AuditAction, type AuditActor, type AuditEntry } from '@neo/contracts';
-import { isoColumn, jsonColumn, type Database, type Tx } from './database';
-import { rowsOf } from './event-store';
+import { type Database } from './database';
+import { isoColumn, jsonColumn, rowsOf, type Tx } from './sql';
 
 /** What an action records; `at` and `id` are given on append. */
 export interface AuditRecord {

@@ -1,36 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sql, type SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import * as schema from './schema';
+import { sql } from 'drizzle-orm';
 import { MIGRATIONS } from './migrations';
-
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
-/** The handle inside `db.transaction(tx => …)`; on PGlite, query it and never `db` there (one connection). */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-/** A jsonb column: an object from node-postgres, sometimes a string from PGlite. */
-export const jsonColumn = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
-
-/**
- * Runs `query` as a NAMED prepared statement on node-postgres: parsed and planned once per connection
- * instead of at every call (≈ 0.3 ms each for the hot ingest statements, measured with EXPLAIN on the local
- * server). drizzle's `execute` never names a statement, so this goes through its session's
- * `prepareQuery`, present on the database and on a transaction (drizzle-orm 0.45; checked by the tests,
- * which run every hot statement through here). PGlite ignores the name. Only for statements whose text
- * never changes (arrays as parameters): a name stands for one text on a connection.
- */
-export async function executePrepared(db: Pick<Tx, 'execute'>, name: string, query: SQL): Promise<unknown> {
-  const internal = db as unknown as {
-    session?: { prepareQuery(q: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } };
-    dialect?: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } };
-  };
-  if (!internal.session?.prepareQuery || !internal.dialect?.sqlToQuery) return db.execute(query);
-  return internal.session.prepareQuery(internal.dialect.sqlToQuery(query), undefined, name, false).execute();
-}
-
-/** A timestamptz column as ISO 8601 (a Date from node-postgres, a string or Date from PGlite). */
-export const isoColumn = (v: string | Date): string => new Date(v).toISOString();
+import { rowsOf, type Db } from './sql';
 
 export interface Database {
   db: Db;
@@ -101,11 +73,11 @@ async function openPglite(dataDir: string): Promise<Database> {
     unlock();
     throw err;
   });
-  const db = drizzle({ client, schema }) as unknown as Db;
+  const db = drizzle({ client });
   const database: Database = {
     db,
     kind: 'pglite',
-    rows: async <T>(query: ReturnType<typeof sql>) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
+    rows: async <T>(query: ReturnType<typeof sql>) => rowsOf<T>(await db.execute(query)),
     listen: async () => {},
     ping: async () => void (await client.query('select 1')),
     forRequests: () => database,
@@ -171,9 +143,9 @@ async function openPostgres(url: string, sizes: { ingest: number; requests: numb
     return pool;
   };
   const pools = { ingest: newPool(sizes.ingest), requests: newPool(sizes.requests, { statement_timeout: sizes.statementTimeoutMs }) };
-  const rowsOn = (db: Db) => async <T>(query: ReturnType<typeof sql>) => ((await db.execute(query)) as unknown as { rows: T[] }).rows;
-  const db = drizzle({ client: pools.ingest, schema }) as unknown as Db;
-  const requestsDb = drizzle({ client: pools.requests, schema }) as unknown as Db;
+  const rowsOn = (db: Db) => async <T>(query: ReturnType<typeof sql>) => rowsOf<T>(await db.execute(query));
+  const db = drizzle({ client: pools.ingest });
+  const requestsDb = drizzle({ client: pools.requests });
   const listeners: Array<{ release: () => void }> = [];
   const sessions = new Set<Session>();
   let closed = false;
@@ -210,7 +182,7 @@ async function openPostgres(url: string, sizes: { ingest: number; requests: numb
     client.on('end', () => (broken = true));
     await client.connect();
     const session: Session = {
-      db: drizzle({ client, schema }) as unknown as Db,
+      db: drizzle({ client }),
       get broken() {
         return broken;
       },
@@ -248,7 +220,7 @@ async function migrate(database: Database): Promise<void> {
   await database.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     await tx.execute(sql`create table if not exists schema_migrations (id text primary key, applied_at timestamptz not null default now())`);
-    const done = new Set(((await tx.execute(sql`select id from schema_migrations`)) as unknown as { rows: Array<{ id: string }> }).rows.map((r) => r.id));
+    const done = new Set(rowsOf<{ id: string }>(await tx.execute(sql`select id from schema_migrations`)).map((r) => r.id));
     for (const m of MIGRATIONS) {
       if (done.has(m.id)) continue;
       // One statement per call: the extended query protocol refuses several at once.

@@ -1,10 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { INSTANCE_TYPES, type AuditActor, type DeploymentSize, type DeploymentState, type InstanceType } from '@neo/contracts';
+import { INSTANCE_TYPES, type AuditActor, type DeploymentRequest, type DeploymentSize, type DeploymentState, type InstanceType } from '@neo/contracts';
 import type { Database } from './database';
-import type { Tx } from '../pipeline/projector';
-import { rowsOf } from './event-store';
+import { joinColumns, joinOf, rowsOf, type Tx, type StreamJoin } from './sql';
 import { appendAudit } from './audit-store';
-import { joinColumns, joinOf, type StreamJoin } from './stream-join';
 import { runRead, type ReadStatement } from './read-statement';
 
 interface DeploymentRow {
@@ -138,17 +136,6 @@ export async function recentDurations(database: Database, tenantId: string, samp
   const byType = new Map<string, number[]>();
   for (const r of rows) byType.set(r.instance_type, [...(byType.get(r.instance_type) ?? []), Number(r.ms)]);
   return byType;
-}
-
-export interface DeploymentRequest {
-  deploymentId: string;
-  tenantId: string;
-  instanceType: InstanceType;
-  instanceName: string | null;
-  /** The size asked for; null when the request named none (the deployer's default). */
-  size: DeploymentSize | null;
-  requestedBy: string;
-  requestedAt: string;
 }
 
 export async function insertDeploymentRequest(database: Database, r: Omit<DeploymentRequest, 'requestedAt'>): Promise<DeploymentRequest> {

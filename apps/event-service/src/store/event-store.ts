@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
-import { executePrepared, type Database, type Tx } from './database';
-import type { ValidatedEvent } from '../pipeline/validate';
+import { type Database } from './database';
+import { executePrepared, rowsOf, type Tx } from './sql';
+
+/** An event that passed the contract (pipeline/validate), with its id, timestamp and channel settled: what the store appends. */
+export interface ValidatedEvent {
+  envelope: AnyEventEnvelope;
+  channel: string;
+}
 
 /** Postgres NOTIFY channel the relays listen on (sent after ingest commits, see DurableSink). */
 export const OUTBOX_NOTIFY = 'neo_outbox';
@@ -195,6 +201,13 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function rowsOf<T>(result: unknown): T[] {
-  return (result as { rows: T[] }).rows;
+/** Tenants with the most events over the last `windowSeconds`, most first (indexed on `created_at`), at most `limit`. */
+export async function topTenants(database: Database, windowSeconds: number, limit: number): Promise<Array<{ tenant_id: string; events: number | string }>> {
+  return database.rows<{ tenant_id: string; events: number | string }>(sql`
+    select tenant_id, count(*) as events
+    from events
+    where created_at > now() - make_interval(secs => ${windowSeconds}) and tenant_id is not null
+    group by tenant_id
+    order by count(*) desc, tenant_id
+    limit ${limit}`);
 }

@@ -1,16 +1,23 @@
 import { sql } from 'drizzle-orm';
 import { instanceStatusAt, INSTANCE_DEFAULT_INTERVAL_MS, INSTANCE_MIN_STALE_MS, INSTANCE_STALE_AFTER_INTERVALS, type AlertSeverity, type AlertView, type InstanceMetricsView, type InstanceStatus } from '@neo/contracts';
-import type { Tx } from '../pipeline/projector';
-import { executePrepared, type Database } from './database';
-import { rowsOf } from './event-store';
-import type { RuleState } from '../monitoring/alert-rules';
-import { joinColumns, joinOf, type StreamJoin } from './stream-join';
+import { executePrepared, joinColumns, joinOf, rowsOf, type Tx, type StreamJoin } from './sql';
+import { type Database } from './database';
 
 /** The scope of an alert: a tenant id, or '' for the platform (admin:alerts). */
 export const PLATFORM_SCOPE = '';
 
 /** The routes' shape of an alert, shared with the portal through the contract. */
 export type AlertRow = AlertView;
+
+/** Where one rule stands for one subject (monitoring/alert-rules); kept in memory for the host, in the database for tenant instances. */
+export interface RuleState {
+  /** When the value first went over the warning threshold in the current streak (ms). */
+  overSince: number | null;
+  /** The severity the alert is open with; null when closed. */
+  open: AlertSeverity | null;
+  /** When the open alert opened (ms); names the alert. */
+  openedAt: number | null;
+}
 
 export interface AlertChange {
   scope: string;
@@ -262,4 +269,21 @@ export async function countReportingInstances(database: Database): Promise<Map<s
     where clock_timestamp() - received_at < greatest(${INSTANCE_MIN_STALE_MS}, ${INSTANCE_STALE_AFTER_INTERVALS} * coalesce(interval_ms, ${INSTANCE_DEFAULT_INTERVAL_MS})) * interval '1 millisecond'
     group by tenant_id`);
   return new Map(rows.map((r) => [r.tenant_id, Number(r.n)]));
+}
+
+/**
+ * Deployments per tenant in the given states, from the deployments read model: `completed` ones are the
+ * instances up and running, `starting`/`in_progress` the deployments under way.
+ */
+export async function countByStatus(database: Database, statuses: string[]): Promise<Map<string, number>> {
+  const rows = await database.rows<{ tenant_id: string; n: number }>(sql`
+    select tenant_id, count(*)::int as n from deployments where status in (${sql.join(statuses.map((st) => sql`${st}`), sql`, `)}) group by tenant_id`);
+  return new Map(rows.map((r) => [r.tenant_id, Number(r.n)]));
+}
+
+/** Tenants the platform has seen: any deployment, alert or instance (bounded by the read models). */
+export async function knownTenants(database: Database): Promise<string[]> {
+  const result = await database.db.execute(sql`
+    select tenant_id from deployments union select tenant_id from instance_metrics union select scope from alerts where scope <> '' limit 1000`);
+  return rowsOf<{ tenant_id: string }>(result).map((r) => r.tenant_id);
 }

@@ -1,9 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from './database';
-import type { Tx } from '../pipeline/projector';
-import { rowsOf } from './event-store';
+import { joinColumns, joinOf, rowsOf, type Tx, type StreamJoin } from './sql';
 import { runRead, usePlan, type ReadStatement } from './read-statement';
-import { joinColumns, joinOf, type StreamJoin } from './stream-join';
 import type { BillingEventType, NotificationDraft } from '../domain/billing';
 
 export interface Notification extends Omit<NotificationDraft, 'tenantId'> {

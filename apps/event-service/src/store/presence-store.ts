@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { PRESENCE_DEVICE_TTL_MS, type PresenceStatus } from '@neo/contracts';
 import type { Database } from './database';
-import { rowsOf } from './event-store';
+import { rowsOf } from './sql';
 
 export interface PresenceRow {
   tenantId: string;

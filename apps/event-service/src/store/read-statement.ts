@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from './database';
-import { rowsOf } from './event-store';
+import { rowsOf } from './sql';
 
 /**
  * The plan a read is written for, enforced with planner settings local to its transaction, because the

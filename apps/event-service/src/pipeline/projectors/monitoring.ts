@@ -1,6 +1,6 @@
 import { INSTANCE_DEFAULT_INTERVAL_MS, learnInterval, type EventEnvelope } from '@neo/contracts';
 import type { Projector, Tx } from '../projector';
-import { validateIngestBody, type ValidatedEvent } from '../validate';
+import { validateInternal, type InternalEvent, type ValidatedEvent } from '../validate';
 import { applyAlertChange, lockInstances, lockRuleStates, markAnnounced, PLATFORM_SCOPE, saveRuleStates, upsertInstanceMetrics } from '../../store/monitoring-store';
 import { AppError } from '../../errors';
 import { CLOSED, stepRule, type AlertRule, type RuleState } from '../../monitoring/alert-rules';
@@ -80,7 +80,7 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
       // The reporting interval, learned from the gap since the previous sample; an instance that had been
       // announced stale or offline is back: announced in this transaction, before its sample's figures.
       const tracks = await lockInstances(tx, [...latest.values()].map((e) => ({ tenantId: e.tenantId, instanceId: e.data.instanceId! })));
-      const statuses: unknown[] = [];
+      const statuses: InternalEvent[] = [];
       const upserts = [...latest.entries()].map(([subject, e]) => {
         const track = tracks.get(subject);
         const intervalMs = track ? learnInterval(track.intervalMs, Date.parse(e.timestamp) - Date.parse(track.updatedAt)) : null;
@@ -94,11 +94,11 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
         };
       });
       await upsertInstanceMetrics(tx, upserts);
-      const derived = statuses.length > 0 ? validateIngestBody({ events: statuses }) : [];
+      const derived = statuses.length > 0 ? validateInternal(statuses) : [];
 
       const states = await lockRuleStates(tx, [...latest.keys()]);
       const changed = new Map<string, { subject: string; rule: string; state: RuleState }>();
-      const alerts: unknown[] = [];
+      const alerts: InternalEvent[] = [];
       for (const e of samples) {
         const subject = subjectOf(e);
         const current = states.get(subject)!;
@@ -123,7 +123,7 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
       }
       await saveRuleStates(tx, [...changed.values()]);
       if (alerts.length === 0) return derived;
-      const validated = validateIngestBody({ events: alerts });
+      const validated = validateInternal(alerts);
       await alertProjector.apply(tx, validated);
       return [...derived, ...validated];
     },
