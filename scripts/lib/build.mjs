@@ -33,6 +33,8 @@ export const SERVICES = {
   // The ingest-key CLI (`npm run keys` runs its source; containers run this bundle).
   'event-service-keys': { app: 'apps/event-service', entry: 'apps/event-service/src/cli/keys.ts', out: 'apps/event-service/dist/keys.mjs' },
   'demo-deployer': { app: 'apps/demo-deployer', entry: 'apps/demo-deployer/src/main.ts', out: 'apps/demo-deployer/dist/main.mjs' },
+  // The local OpenID Connect provider of `npm start -- --oidc` and the OIDC end-to-end tests.
+  'demo-idp': { app: 'apps/demo-idp', entry: 'apps/demo-idp/src/main.ts', out: 'apps/demo-idp/dist/main.mjs' },
 };
 
 export async function bundleService(name, { force = false, log = console.log } = {}) {
