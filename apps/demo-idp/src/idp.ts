@@ -98,6 +98,9 @@ export function createDemoIdp(options: DemoIdpOptions): { provider: Provider; se
     // Refresh tokens for this client without the `offline_access` + `prompt=consent` dance: the portal's
     // server keeps them in its sealed session and uses them to renew the access token before it expires.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // Not rotated (a confidential client, whose refresh token is bound by its secret): the refresh token's
+    // lifetime is then the longest a login lasts before the user must sign in again.
+    rotateRefreshToken: () => false,
     findAccount: async (_ctx, id) => {
       const user = byId.get(id);
       if (!user) return undefined;

@@ -11,6 +11,8 @@ import { CHROMIUM_PATH } from '../../../../scripts/lib/chromium.mjs';
 
 export interface E2eSystem {
   portalUrl: string;
+  /** The local OpenID Connect provider, with `oidc`. */
+  idpUrl?: string;
   serviceUrl: string;
   centrifugoUrl: string;
   ingestKey: string;
@@ -32,6 +34,11 @@ export interface E2eOptions {
   deployer?: { speed: number; failureRate?: number; autoDeploy?: boolean; billing?: boolean };
   /** Extra environment of the event service (e.g. shorter `HOST_METRICS_INTERVAL_MS`, `PRESENCE_SWEEP_MS`). */
   env?: Record<string, string>;
+  /**
+   * Sign in through the local OpenID Connect provider (apps/demo-idp) instead of the demo login, as
+   * `npm start -- --oidc` does; token lifetimes in seconds (defaults 300 and 28800).
+   */
+  oidc?: { accessTokenTtl?: number; refreshTokenTtl?: number };
 }
 
 export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSystem> {
@@ -39,8 +46,10 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
   const dataDir = mkdtempSync(path.join(tmpdir(), 'neo-e2e-'));
   const secrets = { AUTH_JWT_SECRET: devSecret(), INGEST_API_KEYS: devSecret(), CENTRIFUGO_API_KEY: devSecret(), CENTRIFUGO_TOKEN_SECRET: devSecret() };
   const ports = { centrifugo: await freePort(), service: await freePort(), portal: await freePort() };
+  const oidc = options.oidc ? { port: await freePort(), ...options.oidc } : undefined;
   const system = await startSystem({ centrifugoBin: process.env.CENTRIFUGO_BIN ?? (await provisionCentrifugo()), dataDir, secrets, ports, quiet: true,
     deployer: options.deployer !== undefined,
+    oidc,
     env: {
       LOG_LEVEL: 'warn',
       ...(options.deployer
@@ -61,6 +70,7 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
   const serviceUrl = `http://127.0.0.1:${ports.service}`;
   return {
     portalUrl: `http://localhost:${ports.portal}`,
+    ...(oidc ? { idpUrl: `http://127.0.0.1:${oidc.port}` } : {}),
     serviceUrl,
     centrifugoUrl: `http://127.0.0.1:${ports.centrifugo}`,
     ingestKey: secrets.INGEST_API_KEYS,
