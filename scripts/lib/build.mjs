@@ -65,6 +65,17 @@ export async function buildPortal({ force = false, log = console.log } = {}) {
   await run(path.join(ROOT, 'node_modules/.bin/nuxt'), ['build'], { cwd: path.join(ROOT, 'apps/portal'), quiet: true, env: { ...process.env, NUXT_TELEMETRY_DISABLED: '1' } });
 }
 
+/**
+ * The example host app (examples/host-app): not part of `npm start`; its end-to-end test builds it, as a
+ * team adopting the layer would.
+ */
+export async function buildHostApp({ force = false, log = console.log } = {}) {
+  const inputs = ['examples/host-app/app', 'examples/host-app/server', 'examples/host-app/nuxt.config.ts', 'examples/host-app/package.json', 'packages/nuxt-realtime', 'packages/contracts/src'];
+  if (!force && !isStale('examples/host-app/.output/nitro.json', inputs)) return;
+  log('building the example host app (nuxt build)…');
+  await run(path.join(ROOT, 'node_modules/.bin/nuxt'), ['build'], { cwd: path.join(ROOT, 'examples/host-app'), quiet: true, env: { ...process.env, NUXT_TELEMETRY_DISABLED: '1' } });
+}
+
 export async function buildAll(opts = {}) {
   await Promise.all(Object.keys(SERVICES).map((name) => bundleService(name, opts)));
   await buildPortal(opts);

@@ -16,6 +16,10 @@ export interface E2eSystem {
   serviceUrl: string;
   centrifugoUrl: string;
   ingestKey: string;
+  /** The HS256 secret of platform user tokens (`AUTH_JWT_SECRET`; unused with `oidc`). */
+  authJwtSecret: string;
+  /** The ports in use (`portal` is free for another app when `portal: false`). */
+  ports: { centrifugo: number; service: number; portal: number };
   browser: Browser;
   /** Posts events with the ingest key, as an internal service would. */
   ingest(body: unknown): Promise<{ status: number; body: { accepted: Array<{ id: string; channel: string }> } }>;
@@ -39,6 +43,11 @@ export interface E2eOptions {
    * `npm start -- --oidc` does; token lifetimes in seconds (defaults 300 and 28800).
    */
   oidc?: { accessTokenTtl?: number; refreshTokenTtl?: number };
+  /**
+   * `false`: do not start the portal; another app (the example host app) serves on `ports.portal`, the
+   * origin Centrifugo and the service's CORS allow.
+   */
+  portal?: false;
 }
 
 export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSystem> {
@@ -50,6 +59,7 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
   const system = await startSystem({ centrifugoBin: process.env.CENTRIFUGO_BIN ?? (await provisionCentrifugo()), dataDir, secrets, ports, quiet: true,
     deployer: options.deployer !== undefined,
     oidc,
+    portal: options.portal,
     env: {
       LOG_LEVEL: 'warn',
       ...(options.deployer
@@ -74,6 +84,8 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
     serviceUrl,
     centrifugoUrl: `http://127.0.0.1:${ports.centrifugo}`,
     ingestKey: secrets.INGEST_API_KEYS,
+    authJwtSecret: secrets.AUTH_JWT_SECRET,
+    ports,
     browser,
     async ingest(body) {
       const res = await fetch(`${serviceUrl}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.INGEST_API_KEYS}` }, body: JSON.stringify(body) });
