@@ -68,8 +68,8 @@ NEO_STACK Realtime is running.
   Database       ${process.env.DATABASE_URL ? 'DATABASE_URL' : `PGlite in ${DATA_DIR}/pglite`}
   Secrets        ${DATA_DIR}/secrets.json (environment variables override them)
 
-${oidc ? `Sign-in     OpenID Connect: the portal's "Entrar" goes to the local provider http://127.0.0.1:${oidc.port}
-                 (apps/demo-idp; the event service verifies its tokens through AUTH_JWKS_URL)
+${oidc ? `Sign-in        OpenID Connect through the local provider http://127.0.0.1:${oidc.port} (apps/demo-idp):
+                 the portal's button goes there; the event service verifies its tokens (AUTH_JWKS_URL)
 ` : ''}Demo logins (password demo1234):
   ana@acme.test      tenant acme, every permission
   luis@acme.test     tenant acme, deployments and metrics only
