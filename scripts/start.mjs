@@ -22,13 +22,17 @@ const ports = {
   service: Number(process.env.PORT ?? 4000),
   portal: Number(process.env.PORTAL_PORT ?? 3000),
 };
+// `npm start -- --oidc`: sign in through a local OpenID Connect provider (apps/demo-idp, the same demo
+// users) instead of the demo login; the portal's server runs the login and keeps the session.
+const oidc = process.argv.includes('--oidc') ? { port: Number(process.env.IDP_PORT ?? 4100) } : undefined;
+const portNames = { centrifugo: 'CENTRIFUGO_PORT', service: 'PORT', portal: 'PORTAL_PORT', idp: 'IDP_PORT' };
 
 try {
   await ensureDependencies();
   const centrifugoBin = await provisionCentrifugo();
   await buildAll();
-  for (const [name, port] of Object.entries(ports)) {
-    if (!(await isPortFree(port))) fail(`port ${port} (${name}) is busy; stop what uses it or set ${name === 'centrifugo' ? 'CENTRIFUGO_PORT' : name === 'service' ? 'PORT' : 'PORTAL_PORT'}`);
+  for (const [name, port] of Object.entries({ ...ports, ...(oidc ? { idp: oidc.port } : {}) })) {
+    if (!(await isPortFree(port))) fail(`port ${port} (${name}) is busy; stop what uses it or set ${portNames[name]}`);
   }
   const system = await startSystem({
     centrifugoBin,
@@ -37,6 +41,7 @@ try {
     ports,
     databaseUrl: process.env.DATABASE_URL,
     deployer: process.env.DEMO_DEPLOYER !== 'off',
+    oidc,
   });
   let stopping = false;
   const shutdown = async (signal) => {
@@ -63,7 +68,9 @@ NEO_STACK Realtime is running.
   Database       ${process.env.DATABASE_URL ? 'DATABASE_URL' : `PGlite in ${DATA_DIR}/pglite`}
   Secrets        ${DATA_DIR}/secrets.json (environment variables override them)
 
-Demo logins (password demo1234):
+${oidc ? `Sign-in        OpenID Connect through the local provider http://127.0.0.1:${oidc.port} (apps/demo-idp):
+                 the portal's button goes there; the event service verifies its tokens (AUTH_JWKS_URL)
+` : ''}Demo logins (password demo1234):
   ana@acme.test      tenant acme, every permission
   luis@acme.test     tenant acme, deployments and metrics only
   sofia@globex.test  tenant globex, every permission

@@ -6,7 +6,7 @@ import { ROOT } from './lib/paths.mjs';
 import { run } from './lib/proc.mjs';
 
 const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
-const projects = ['packages/contracts', 'packages/publisher-sdk', 'apps/event-service', 'apps/demo-deployer', 'bench', 'scripts'];
+const projects = ['packages/contracts', 'packages/publisher-sdk', 'apps/event-service', 'apps/demo-deployer', 'apps/demo-idp', 'bench', 'scripts'];
 let failed = false;
 /** True when `dir` holds a TypeScript source outside node_modules (tsc refuses a project with none). */
 function hasSources(dir) {
@@ -30,12 +30,15 @@ for (const project of projects) {
     console.error(`typecheck FAILED: ${project}`);
   }
 }
-try {
-  await run(path.join(ROOT, 'node_modules/.bin/nuxt'), ['prepare'], { cwd: path.join(ROOT, 'apps/portal'), quiet: true });
-  await run(path.join(ROOT, 'node_modules/.bin/vue-tsc'), ['--noEmit', '-p', 'tsconfig.json'], { cwd: path.join(ROOT, 'apps/portal') });
-  console.log('typecheck ok: apps/portal (vue-tsc, with the nuxt-realtime layer)');
-} catch {
-  failed = true;
-  console.error('typecheck FAILED: apps/portal');
+// The Nuxt apps that extend the layer: the portal, and the example host app of the adoption kit.
+for (const app of ['apps/portal', 'examples/host-app']) {
+  try {
+    await run(path.join(ROOT, 'node_modules/.bin/nuxt'), ['prepare'], { cwd: path.join(ROOT, app), quiet: true });
+    await run(path.join(ROOT, 'node_modules/.bin/vue-tsc'), ['--noEmit', '-p', 'tsconfig.json'], { cwd: path.join(ROOT, app) });
+    console.log(`typecheck ok: ${app} (vue-tsc, with the nuxt-realtime layer)`);
+  } catch {
+    failed = true;
+    console.error(`typecheck FAILED: ${app}`);
+  }
 }
 process.exit(failed ? 1 : 0);

@@ -33,6 +33,8 @@ export const SERVICES = {
   // The ingest-key CLI (`npm run keys` runs its source; containers run this bundle).
   'event-service-keys': { app: 'apps/event-service', entry: 'apps/event-service/src/cli/keys.ts', out: 'apps/event-service/dist/keys.mjs' },
   'demo-deployer': { app: 'apps/demo-deployer', entry: 'apps/demo-deployer/src/main.ts', out: 'apps/demo-deployer/dist/main.mjs' },
+  // The local OpenID Connect provider of `npm start -- --oidc` and the OIDC end-to-end tests.
+  'demo-idp': { app: 'apps/demo-idp', entry: 'apps/demo-idp/src/main.ts', out: 'apps/demo-idp/dist/main.mjs' },
 };
 
 export async function bundleService(name, { force = false, log = console.log } = {}) {
@@ -61,6 +63,17 @@ export async function buildPortal({ force = false, log = console.log } = {}) {
   if (!force && !isStale('apps/portal/.output/nitro.json', inputs)) return;
   log('building the portal (nuxt build, ~30 s)…');
   await run(path.join(ROOT, 'node_modules/.bin/nuxt'), ['build'], { cwd: path.join(ROOT, 'apps/portal'), quiet: true, env: { ...process.env, NUXT_TELEMETRY_DISABLED: '1' } });
+}
+
+/**
+ * The example host app (examples/host-app): not part of `npm start`; its end-to-end test builds it, as a
+ * team adopting the layer would.
+ */
+export async function buildHostApp({ force = false, log = console.log } = {}) {
+  const inputs = ['examples/host-app/app', 'examples/host-app/server', 'examples/host-app/nuxt.config.ts', 'examples/host-app/package.json', 'packages/nuxt-realtime', 'packages/contracts/src'];
+  if (!force && !isStale('examples/host-app/.output/nitro.json', inputs)) return;
+  log('building the example host app (nuxt build)…');
+  await run(path.join(ROOT, 'node_modules/.bin/nuxt'), ['build'], { cwd: path.join(ROOT, 'examples/host-app'), quiet: true, env: { ...process.env, NUXT_TELEMETRY_DISABLED: '1' } });
 }
 
 export async function buildAll(opts = {}) {

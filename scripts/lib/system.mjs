@@ -6,6 +6,7 @@ import { ROOT } from './paths.mjs';
 import { centrifugoValues, startCentrifugo } from './centrifugo.mjs';
 import { spawnService, stopChild, waitForHttp } from './proc.mjs';
 import { demoDeployerKey } from './operator-api.mjs';
+import { devSecret } from './secrets.mjs';
 
 /**
  * @typedef {{ name: string, child: import('node:child_process').ChildProcess, tail: string[], url?: string }} Service
@@ -14,8 +15,20 @@ import { demoDeployerKey } from './operator-api.mjs';
  *   ports: { centrifugo: number, service: number, portal: number },
  *   databaseUrl?: string, portal?: boolean, deployer?: boolean, quiet?: boolean,
  *   env?: Record<string, string>, nodeEnv?: string, userConnectionLimit?: number,
+ *   oidc?: OidcOptions,
  * }} SystemOptions
+ * @typedef {{
+ *   port: number, accessTokenTtl?: number, refreshTokenTtl?: number,
+ * }} OidcOptions  the local identity provider (apps/demo-idp) and the portal's OIDC login, instead of the demo login
  */
+
+/** `aud` of the platform tokens the local identity provider issues: the event service's resource indicator. */
+export const OIDC_AUDIENCE = 'urn:neo:event-service';
+/** The scope of the event service at the local provider. */
+export const OIDC_SCOPE = 'openid profile realtime';
+
+/** The issuer URL of the local identity provider on `port`. */
+export const oidcIssuer = (/** @type {number} */ port) => `http://127.0.0.1:${port}`;
 
 /** Environment of the event service for this system. */
 export function serviceEnv(/** @type {SystemOptions} */ o) {
@@ -35,6 +48,14 @@ export function serviceEnv(/** @type {SystemOptions} */ o) {
     ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
     ...o.env,
   };
+  if (o.oidc) {
+    // Identity from the provider's keys: the HS256 secret and the demo login are off (exclusive modes).
+    delete env.AUTH_JWT_SECRET;
+    env.DEMO_LOGIN = 'off';
+    env.AUTH_JWKS_URL = `${oidcIssuer(o.oidc.port)}/jwks`;
+    env.AUTH_ISSUER = oidcIssuer(o.oidc.port);
+    env.AUTH_AUDIENCE = OIDC_AUDIENCE;
+  }
   return env;
 }
 
@@ -53,8 +74,55 @@ export async function startEventService(o) {
 }
 
 /**
+ * Starts the local OpenID Connect provider (apps/demo-idp, the demo users) with the portal as its client.
+ * @param {{ oidc: OidcOptions, portalOrigin: string, clientSecret: string, quiet?: boolean, started: Service[] }} o
+ */
+export async function startDemoIdp(o) {
+  const issuer = oidcIssuer(o.oidc.port);
+  const idp = spawnService('demo-idp', process.execPath, ['--enable-source-maps', path.join(ROOT, 'apps/demo-idp/dist/main.mjs')], {
+    quiet: o.quiet,
+    env: {
+      ...process.env,
+      IDP_ISSUER: issuer,
+      IDP_AUDIENCE: OIDC_AUDIENCE,
+      IDP_CLIENT_ID: 'neo-portal',
+      IDP_CLIENT_SECRET: o.clientSecret,
+      IDP_REDIRECT_URIS: `${o.portalOrigin}/auth/oidc/callback`,
+      IDP_POST_LOGOUT_REDIRECT_URIS: `${o.portalOrigin}/login`,
+      IDP_ACCESS_TOKEN_TTL: String(o.oidc.accessTokenTtl ?? 300),
+      IDP_REFRESH_TOKEN_TTL: String(o.oidc.refreshTokenTtl ?? 28_800),
+    },
+  });
+  o.started.push(idp);
+  await waitForHttp(`${issuer}/.well-known/openid-configuration`, { child: idp.child, name: 'demo-idp', timeoutMs: 30_000 });
+  idp.url = issuer;
+  return idp;
+}
+
+/**
+ * The portal's environment for the OIDC login against the local provider. Development settings asked
+ * for explicitly: an http:// issuer and cookies without `Secure` (http://localhost).
+ * @param {{ oidc: OidcOptions, portalOrigin: string, clientSecret: string }} o
+ */
+export function portalOidcEnv(o) {
+  return {
+    NUXT_PUBLIC_AUTH_MODE: 'oidc',
+    NUXT_OIDC_ISSUER: oidcIssuer(o.oidc.port),
+    NUXT_OIDC_CLIENT_ID: 'neo-portal',
+    NUXT_OIDC_CLIENT_SECRET: o.clientSecret,
+    NUXT_OIDC_SCOPE: OIDC_SCOPE,
+    NUXT_OIDC_RESOURCE: OIDC_AUDIENCE,
+    NUXT_OIDC_REDIRECT_URI: `${o.portalOrigin}/auth/oidc/callback`,
+    NUXT_OIDC_POST_LOGOUT_REDIRECT_URI: `${o.portalOrigin}/login`,
+    NUXT_OIDC_SESSION_SECRET: devSecret() + devSecret(),
+    NUXT_OIDC_COOKIE_SECURE: 'false',
+    NUXT_OIDC_ALLOW_HTTP: 'true',
+  };
+}
+
+/**
  * Starts the built portal, talking to the event service and Centrifugo on `ports`.
- * @param {{ ports: { centrifugo: number, service: number, portal: number }, quiet?: boolean, started: Service[] }} o
+ * @param {{ ports: { centrifugo: number, service: number, portal: number }, quiet?: boolean, started: Service[], env?: Record<string, string> }} o
  */
 export async function startPortal(o) {
   const portal = spawnService('portal', process.execPath, [path.join(ROOT, 'apps/portal/.output/server/index.mjs')], {
@@ -65,6 +133,7 @@ export async function startPortal(o) {
       PORT: String(o.ports.portal),
       NUXT_PUBLIC_API_BASE: `http://localhost:${o.ports.service}`,
       NUXT_PUBLIC_CENTRIFUGO_WS: `ws://localhost:${o.ports.centrifugo}/connection/websocket`,
+      ...o.env,
     },
   });
   o.started.push(portal);
@@ -96,16 +165,23 @@ export async function startSystem(o) {
     });
     started.push(centrifugo);
 
+    const portalOrigin = `http://localhost:${o.ports.portal}`;
+    const oidcClientSecret = devSecret();
+    if (o.oidc) await startDemoIdp({ oidc: o.oidc, portalOrigin, clientSecret: oidcClientSecret, quiet: o.quiet, started });
+
     const env = serviceEnv(o);
     await startEventService({ env, port: o.ports.service, quiet: o.quiet, started });
 
-    if (o.portal !== false) await startPortal({ ports: o.ports, quiet: o.quiet, started });
+    if (o.portal !== false) {
+      await startPortal({ ports: o.ports, quiet: o.quiet, started, env: o.oidc ? portalOidcEnv({ oidc: o.oidc, portalOrigin, clientSecret: oidcClientSecret }) : undefined });
+    }
 
     const deployerPath = path.join(ROOT, 'apps/demo-deployer/dist/main.mjs');
     if (o.deployer && existsSync(deployerPath)) {
       const serviceUrl = `http://127.0.0.1:${o.ports.service}`;
-      // A producer gets a key scoped to what it publishes and to its tenants, as in production.
-      const key = await demoDeployerKey({
+      // A producer gets a key scoped to what it publishes and to its tenants, as in production. With the
+      // OIDC login there is no local operator secret to create one: the deployer uses the bootstrap key.
+      const key = o.oidc ? o.secrets.INGEST_API_KEYS.split(',')[0] : await demoDeployerKey({
         serviceUrl,
         jwtSecret: o.secrets.AUTH_JWT_SECRET,
         stateFile: path.join(o.dataDir, 'demo-deployer-key.json'),

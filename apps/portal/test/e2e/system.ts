@@ -11,9 +11,15 @@ import { CHROMIUM_PATH } from '../../../../scripts/lib/chromium.mjs';
 
 export interface E2eSystem {
   portalUrl: string;
+  /** The local OpenID Connect provider, with `oidc`. */
+  idpUrl?: string;
   serviceUrl: string;
   centrifugoUrl: string;
   ingestKey: string;
+  /** The HS256 secret of platform user tokens (`AUTH_JWT_SECRET`; unused with `oidc`). */
+  authJwtSecret: string;
+  /** The ports in use (`portal` is free for another app when `portal: false`). */
+  ports: { centrifugo: number; service: number; portal: number };
   browser: Browser;
   /** Posts events with the ingest key, as an internal service would. */
   ingest(body: unknown): Promise<{ status: number; body: { accepted: Array<{ id: string; channel: string }> } }>;
@@ -32,6 +38,16 @@ export interface E2eOptions {
   deployer?: { speed: number; failureRate?: number; autoDeploy?: boolean; billing?: boolean };
   /** Extra environment of the event service (e.g. shorter `HOST_METRICS_INTERVAL_MS`, `PRESENCE_SWEEP_MS`). */
   env?: Record<string, string>;
+  /**
+   * Sign in through the local OpenID Connect provider (apps/demo-idp) instead of the demo login, as
+   * `npm start -- --oidc` does; token lifetimes in seconds (defaults 300 and 28800).
+   */
+  oidc?: { accessTokenTtl?: number; refreshTokenTtl?: number };
+  /**
+   * `false`: do not start the portal; another app (the example host app) serves on `ports.portal`, the
+   * origin Centrifugo and the service's CORS allow.
+   */
+  portal?: false;
 }
 
 export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSystem> {
@@ -39,8 +55,11 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
   const dataDir = mkdtempSync(path.join(tmpdir(), 'neo-e2e-'));
   const secrets = { AUTH_JWT_SECRET: devSecret(), INGEST_API_KEYS: devSecret(), CENTRIFUGO_API_KEY: devSecret(), CENTRIFUGO_TOKEN_SECRET: devSecret() };
   const ports = { centrifugo: await freePort(), service: await freePort(), portal: await freePort() };
+  const oidc = options.oidc ? { port: await freePort(), ...options.oidc } : undefined;
   const system = await startSystem({ centrifugoBin: process.env.CENTRIFUGO_BIN ?? (await provisionCentrifugo()), dataDir, secrets, ports, quiet: true,
     deployer: options.deployer !== undefined,
+    oidc,
+    portal: options.portal,
     env: {
       LOG_LEVEL: 'warn',
       ...(options.deployer
@@ -61,9 +80,12 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
   const serviceUrl = `http://127.0.0.1:${ports.service}`;
   return {
     portalUrl: `http://localhost:${ports.portal}`,
+    ...(oidc ? { idpUrl: `http://127.0.0.1:${oidc.port}` } : {}),
     serviceUrl,
     centrifugoUrl: `http://127.0.0.1:${ports.centrifugo}`,
     ingestKey: secrets.INGEST_API_KEYS,
+    authJwtSecret: secrets.AUTH_JWT_SECRET,
+    ports,
     browser,
     async ingest(body) {
       const res = await fetch(`${serviceUrl}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.INGEST_API_KEYS}` }, body: JSON.stringify(body) });

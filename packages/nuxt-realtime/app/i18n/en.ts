@@ -17,6 +17,12 @@ const en: Messages = {
   'login.submit': 'Sign in',
   'login.failed': 'Could not sign in',
   'login.demoHint': 'Demo users: see the README',
+  'login.oidcSubmit': 'Sign in with your platform account',
+  'login.oidcHint': "You will be taken to your organisation's identity provider.",
+  'login.error.access_denied': 'The login was cancelled at the identity provider.',
+  'login.error.login_failed': 'The identity provider did not confirm the login. Please try again.',
+  'login.error.login_expired': 'The login took too long. Please try again.',
+  'login.error.session_ended': 'Your session ended. Please sign in again.',
 
   'header.tenant': 'Tenant: {tenant}',
   'header.logout': 'Sign out',

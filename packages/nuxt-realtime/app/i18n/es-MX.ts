@@ -18,6 +18,12 @@ const esMX = {
   'login.submit': 'Entrar',
   'login.failed': 'No se pudo iniciar sesión',
   'login.demoHint': 'Usuarios de demostración: ver README',
+  'login.oidcSubmit': 'Entrar con tu cuenta de la plataforma',
+  'login.oidcHint': 'Te llevaremos al proveedor de identidad de tu organización.',
+  'login.error.access_denied': 'Se canceló el inicio de sesión en el proveedor de identidad.',
+  'login.error.login_failed': 'El proveedor de identidad no confirmó el inicio de sesión. Vuelve a intentarlo.',
+  'login.error.login_expired': 'El inicio de sesión tardó demasiado. Vuelve a intentarlo.',
+  'login.error.session_ended': 'Tu sesión terminó. Vuelve a iniciar sesión.',
 
   'header.tenant': 'Tenant: {tenant}',
   'header.logout': 'Cerrar sesión',

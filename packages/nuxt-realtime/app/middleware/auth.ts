@@ -1,9 +1,11 @@
 /**
  * Named middleware `auth`: pages that need a login declare `definePageMeta({ middleware: 'auth' })`.
- * The original destination rides along, so the login can send the user back to it.
+ * The first page of a visit asks the token provider for a session (the OIDC server's cookie, the host
+ * app's identity); without one, the visitor goes to the login with the original destination, so the
+ * login can send them back to it.
  */
-export default defineNuxtRouteMiddleware((to) => {
-  const { isLoggedIn } = useAuth();
-  if (isLoggedIn.value) return;
-  return navigateTo({ path: '/login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } });
+export default defineNuxtRouteMiddleware(async (to) => {
+  const { restore, loginPath } = useAuth();
+  if (await restore()) return;
+  return navigateTo({ path: loginPath.value, query: to.fullPath === '/' ? {} : { redirect: to.fullPath } });
 });

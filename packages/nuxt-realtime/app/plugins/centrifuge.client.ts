@@ -97,17 +97,22 @@ export default defineNuxtPlugin(() => {
     client.removeSubscription(subscription);
   }
 
-  // At logout the client is dropped rather than only disconnected: it caches its connection token,
-  // and the next user of this tab must not reconnect with the previous user's identity.
-  watch(auth.token, (token, previous) => {
-    if (token === previous || !client) return;
-    const old = client;
-    client = null;
-    holders.clear();
-    old.disconnect();
-    for (const subscription of Object.values(old.subscriptions())) old.removeSubscription(subscription);
-    state.value = 'disconnected';
-  });
+  // At logout (or when another user signs in) the client is dropped rather than only disconnected: it
+  // caches its connection token, and the next user of this tab must not reconnect with the previous
+  // user's identity. A renewed token of the same user changes nothing here: the SDK asks for a
+  // connection token when it needs one, and `apiFetch` sends the current platform token.
+  watch(
+    () => auth.user.value?.id ?? null,
+    (userId, previous) => {
+      if (userId === previous || !client) return;
+      const old = client;
+      client = null;
+      holders.clear();
+      old.disconnect();
+      for (const subscription of Object.values(old.subscriptions())) old.removeSubscription(subscription);
+      state.value = 'disconnected';
+    },
+  );
 
   const realtime: RealtimeClient = { state: readonly(state), connect, acquire, release };
   return { provide: { realtime } };
