@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: sets up what the tests need (dependencies, Centrifugo, Chromium, builds), then runs the
 // tiers one after another and prints each tier's result: `static` (lint and typecheck, as CI has no other
-// step for them), then unit, integration and e2e.
+// step for them), then unit, integration and e2e. The unit and integration tiers then run again on Node 24
+// (the current LTS; `--no-node24` leaves that out).
 // Under CI=true a missing service or tool fails the run instead of skipping.
 import { readFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -13,11 +14,14 @@ import { ensurePromtool } from './lib/promtool.mjs';
 import { buildAll } from './lib/build.mjs';
 import { ROOT } from './lib/paths.mjs';
 import { checkLocalServices } from './lib/services.mjs';
+import { ensureNode24 } from './lib/node24.mjs';
 
 const CI = process.env.CI === 'true';
 const args = process.argv.slice(2);
 const only = args.filter((a) => !a.startsWith('-'));
 const tiers = only.length > 0 ? only : ['static', 'unit', 'integration', 'e2e'];
+/** Tiers that run a second time on Node 24; e2e stays on one Node (the browser is what it tests). */
+const node24Tiers = args.includes('--no-node24') ? [] : tiers.filter((t) => t === 'unit' || t === 'integration');
 
 await ensureDependencies();
 process.env.CENTRIFUGO_BIN = await provisionCentrifugo();
@@ -33,6 +37,14 @@ if (tiers.includes('unit') && !(await ensurePromtool())) {
     process.exit(1);
   }
   console.warn('\n!!! promtool is missing: the Prometheus config and alert-rule checks will SKIP !!!\n');
+}
+const node24 = node24Tiers.length > 0 ? await ensureNode24() : null;
+if (node24Tiers.length > 0 && !node24) {
+  if (CI) {
+    console.error('npm test: Node 24 is required under CI=true (npm package node)');
+    process.exit(1);
+  }
+  console.warn('\n!!! Node 24 is missing: the unit and integration tiers run on this Node only !!!\n');
 }
 await checkLocalServices({ ci: CI });
 if (tiers.includes('e2e') || tiers.includes('integration')) await buildAll();
@@ -51,15 +63,19 @@ async function runStatic() {
   return { tier: 'static', code: 0, passed, failed: 0, skipped: 0 };
 }
 
-/** Runs one tier with vitest; returns its counts from the JSON report. */
-function runTier(tier) {
+/**
+ * Runs one tier with vitest; returns its counts from the JSON report. With `nodeBin`, vitest runs on
+ * that Node, and so does every service a test starts (they are spawned with `process.execPath`).
+ */
+function runTier(tier, { nodeBin = process.execPath, label = tier } = {}) {
   if (tier === 'static') return runStatic();
   return new Promise((resolve) => {
-    const out = path.join(resultsDir, `${tier}.json`);
-    const child = spawn(path.join(ROOT, 'node_modules/.bin/vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {
+    const out = path.join(resultsDir, `${label.replace(/\W+/g, '-')}.json`);
+    const env = nodeBin === process.execPath ? process.env : { ...process.env, PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}` };
+    const child = spawn(nodeBin, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {
       cwd: ROOT,
       stdio: 'inherit',
-      env: process.env,
+      env,
     });
     child.on('exit', (code) => {
       let counts = { passed: 0, failed: 0, skipped: 0 };
@@ -70,7 +86,7 @@ function runTier(tier) {
       } catch {
         counts.failed = Math.max(1, counts.failed);
       }
-      resolve({ tier, code: code ?? 1, ...counts });
+      resolve({ tier: label, code: code ?? 1, ...counts });
     });
   });
 }
@@ -80,8 +96,17 @@ for (const tier of tiers) {
   console.log(`\n━━━ ${tier} tests ━━━`);
   results.push(await runTier(tier));
 }
+// One after another, not beside the Node 20 runs: the tiers share the local Postgres and two cores, and
+// their timeouts are set for one run at a time. Together they add a few minutes to CI's 90.
+if (node24) {
+  for (const tier of node24Tiers) {
+    const label = `${tier}@node24`;
+    console.log(`\n━━━ ${tier} tests on Node 24 ━━━`);
+    results.push(await runTier(tier, { nodeBin: node24, label }));
+  }
+}
 console.log('\n━━━ summary ━━━');
-for (const r of results) console.log(`${r.tier.padEnd(12)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.code !== 0 ? '  (FAILED)' : ''}`);
+for (const r of results) console.log(`${r.tier.padEnd(18)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.code !== 0 ? '  (FAILED)' : ''}`);
 const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
 const failed = results.some((r) => r.code !== 0) ? Math.max(1, total.failed) : total.failed;
 console.log(`tests: ${total.passed} passed, ${failed} failed, ${total.skipped} skipped`);

@@ -59,7 +59,7 @@ export async function bundleService(name, { force = false, log = console.log } =
 }
 
 export async function buildPortal({ force = false, log = console.log } = {}) {
-  const inputs = ['apps/portal/app', 'apps/portal/nuxt.config.ts', 'apps/portal/package.json', 'packages/nuxt-realtime', 'packages/contracts/src'];
+  const inputs = ['apps/portal/app', 'apps/portal/server', 'apps/portal/nuxt.config.ts', 'apps/portal/package.json', 'packages/nuxt-realtime', 'packages/contracts/src'];
   if (!force && !isStale('apps/portal/.output/nitro.json', inputs)) return;
   log('building the portal (nuxt build, ~30 s)…');
   await run(path.join(ROOT, 'node_modules/.bin/nuxt'), ['build'], { cwd: path.join(ROOT, 'apps/portal'), quiet: true, env: { ...process.env, NUXT_TELEMETRY_DISABLED: '1' } });

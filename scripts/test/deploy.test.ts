@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../lib/paths.mjs';
 import { centrifugoValues, renderCentrifugoConfig, CENTRIFUGO_VERSION } from '../lib/centrifugo.mjs';
+import { loadConfig } from '../../apps/event-service/src/config';
+import { MissingVariableError, interpolate, renderCompose } from './compose-render';
 
 const exec = promisify(execFile);
 const CI = process.env.CI === 'true';
@@ -117,7 +120,7 @@ describe('deploy/grafana', () => {
 
 describe('deploy/compose.yaml', () => {
   const compose = read('compose.yaml');
-  const secrets = { CENTRIFUGO_API_KEY: 'k'.repeat(32), CENTRIFUGO_TOKEN_SECRET: 't'.repeat(32), AUTH_JWT_SECRET: 'a'.repeat(32), INGEST_API_KEYS: 'i'.repeat(32), POSTGRES_PASSWORD: 'p'.repeat(16) };
+  const secrets = { CENTRIFUGO_API_KEY: 'k'.repeat(32), CENTRIFUGO_TOKEN_SECRET: 't'.repeat(32), AUTH_JWT_SECRET: 'a'.repeat(32), INGEST_API_KEYS: 'i'.repeat(32), POSTGRES_PASSWORD: 'p'.repeat(16), GRAFANA_ADMIN_PASSWORD: 'g'.repeat(16) };
 
   it(`pins centrifugo/centrifugo:v${CENTRIFUGO_VERSION}, mounts its config, runs the Redis engine, and has a healthcheck per service`, () => {
     expect(compose).toContain(`image: centrifugo/centrifugo:v${CENTRIFUGO_VERSION}`);
@@ -137,6 +140,8 @@ describe('deploy/compose.yaml', () => {
     const file = path.join(DEPLOY, 'compose.yaml');
     const { stdout } = await exec('docker', ['compose', '-f', file, 'config', '--quiet'], { env: { ...process.env, ...secrets } });
     expect(stdout).toBe('');
+    const demo = await exec('docker', ['compose', '-f', file, '-f', path.join(DEPLOY, 'compose.demo.yaml'), 'config', '--quiet'], { env: { ...process.env, ...secrets } });
+    expect(demo.stdout).toBe('');
     const bare = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in secrets)));
     await expect(exec('docker', ['compose', '-f', file, 'config', '--quiet'], { env: bare })).rejects.toThrow(/set [A-Z_]+/);
   });
@@ -161,5 +166,104 @@ describe('deploy/compose.yaml', () => {
       env: { ...process.env, CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY: secrets.CENTRIFUGO_TOKEN_SECRET, CENTRIFUGO_HTTP_API_KEY: secrets.CENTRIFUGO_API_KEY },
     });
     expect(`${stdout}${stderr}`).not.toMatch(/error|unknown/i);
+  });
+});
+
+describe('deploy/compose.yaml rendered (every service\'s environment, as compose substitutes it)', () => {
+  const BASE = path.join(DEPLOY, 'compose.yaml');
+  const DEMO = path.join(DEPLOY, 'compose.demo.yaml');
+  /** Production-grade random secrets, as `openssl rand -hex 32` gives them (the service checks their strength). */
+  const strong = () => randomBytes(32).toString('hex');
+  const secrets = { CENTRIFUGO_API_KEY: strong(), CENTRIFUGO_TOKEN_SECRET: strong(), AUTH_JWT_SECRET: strong(), INGEST_API_KEYS: `${strong()},${strong()}`, POSTGRES_PASSWORD: strong(), GRAFANA_ADMIN_PASSWORD: strong() };
+  /** Only the secrets: nothing from the machine running the tests leaks into the rendering. */
+  const prod = renderCompose([BASE], secrets);
+  const demo = renderCompose([BASE, DEMO], secrets);
+
+  it('substitutes like compose: defaults, required values and escapes', () => {
+    expect(interpolate('${A:-x}/${B-y}/$$C/${D:+z}', { B: '', D: '1' })).toBe('x//$C/z');
+    expect(() => interpolate('${A:?set A}', { A: '' })).toThrow(MissingVariableError);
+    expect(interpolate('${A?set A}', { A: '' })).toBe('');
+  });
+
+  it('every service renders with no variable left unset or empty', () => {
+    expect(Object.keys(prod).sort()).toEqual(['centrifugo', 'event-service', 'grafana', 'portal', 'postgres', 'prometheus', 'redis']);
+    for (const [name, service] of Object.entries(prod)) {
+      for (const [key, value] of Object.entries(service.environment)) expect(value, `${name}.${key}`).not.toBe('');
+    }
+  });
+
+  it('the event service gets every variable DESIGN.md names for it, and its own config accepts them as production', () => {
+    const env = prod['event-service']!.environment;
+    for (const name of ['AUTH_JWT_SECRET', 'INGEST_API_KEYS', 'DATABASE_URL', 'CENTRIFUGO_URL', 'CENTRIFUGO_API_KEY', 'CENTRIFUGO_TOKEN_SECRET', 'CENTRIFUGO_ENGINE', 'REDIS_URL']) expect(env[name], name).toBeTruthy();
+    const config = loadConfig(env);
+    expect(config.env).toBe('production');
+    expect(config.demoLogin).toBe(false);
+    expect(config.centrifugo).toMatchObject({ url: 'http://centrifugo:9000', apiKey: secrets.CENTRIFUGO_API_KEY, tokenSecret: secrets.CENTRIFUGO_TOKEN_SECRET, engine: 'redis', redisUrl: 'redis://redis:6379' });
+    expect(config.databaseUrl).toBe(`postgres://neo:${secrets.POSTGRES_PASSWORD}@postgres:5432/neo_realtime`);
+    expect(config.ingestKeys).toHaveLength(2);
+    expect(config.corsOrigins).toEqual(['http://localhost:3000']);
+    // Production refuses the weak values a careless .env would hold: the stack does not start with them.
+    expect(() => loadConfig(renderCompose([BASE], { ...secrets, AUTH_JWT_SECRET: 'changeme-changeme-changeme-changeme' })['event-service']!.environment)).toThrow(/AUTH_JWT_SECRET is a weak secret/);
+  });
+
+  it('the demo override turns the demo login on (so the portal can log in), and only that', () => {
+    const config = loadConfig(demo['event-service']!.environment);
+    expect(config.demoLogin).toBe(true);
+    const changed = Object.entries(demo['event-service']!.environment).filter(([k, v]) => prod['event-service']!.environment[k] !== v).map(([k]) => k).sort();
+    expect(changed).toEqual(['DEMO_LOGIN', 'NODE_ENV']);
+    for (const name of Object.keys(prod)) if (name !== 'event-service') expect(demo[name], name).toEqual(prod[name]);
+    // The override says what it is where anyone opening it looks first.
+    expect(read('compose.demo.yaml').split('\n')[0]).toMatch(/DEMO MODE.*NOT FOR PRODUCTION/);
+    expect(read('compose.yaml')).toContain('compose.demo.yaml');
+  });
+
+  it('the portal, Centrifugo and the event service agree on the browser-facing origins', () => {
+    const portal = prod.portal!.environment;
+    expect(portal.NUXT_PUBLIC_API_BASE).toBe('http://localhost:4000');
+    expect(portal.NUXT_PUBLIC_CENTRIFUGO_WS).toBe('ws://localhost:8000/connection/websocket');
+    const centrifugo = prod.centrifugo!.environment;
+    expect(centrifugo.CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY).toBe(secrets.CENTRIFUGO_TOKEN_SECRET);
+    expect(centrifugo.CENTRIFUGO_HTTP_API_KEY).toBe(secrets.CENTRIFUGO_API_KEY);
+    const origin = 'https://portal.example.com';
+    const moved = renderCompose([BASE], { ...secrets, PORTAL_ORIGIN: origin, PUBLIC_API_BASE: 'https://events.example.com', PUBLIC_CENTRIFUGO_WS: 'wss://rt.example.com/connection/websocket' });
+    expect(moved.centrifugo!.environment.CENTRIFUGO_CLIENT_ALLOWED_ORIGINS).toBe(origin);
+    expect(moved['event-service']!.environment.CORS_ORIGINS).toBe(origin);
+    expect(moved.portal!.environment).toMatchObject({ NUXT_PUBLIC_API_BASE: 'https://events.example.com', NUXT_PUBLIC_CENTRIFUGO_WS: 'wss://rt.example.com/connection/websocket' });
+  });
+
+  it('Grafana needs a password of our choosing (no admin/admin), and Prometheus and Grafana listen on loopback only', () => {
+    const grafana = prod.grafana!.environment;
+    expect(grafana.GF_SECURITY_ADMIN_PASSWORD).toBe(secrets.GRAFANA_ADMIN_PASSWORD);
+    expect(grafana.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
+    expect(grafana.GF_USERS_ALLOW_SIGN_UP).toBe('false');
+    expect(() => renderCompose([BASE], { ...secrets, GRAFANA_ADMIN_PASSWORD: '' })).toThrow(/GRAFANA_ADMIN_PASSWORD/);
+    expect(prod.prometheus!.ports).toEqual(['127.0.0.1:9090:9090']);
+    expect(prod.grafana!.ports).toEqual(['127.0.0.1:3001:3000']);
+    // What is published on every interface: the three public endpoints, nothing else (no Redis, no Postgres).
+    const open = Object.entries(prod).flatMap(([name, s]) => s.ports.filter((p) => !p.startsWith('127.0.0.1:')).map((p) => `${name} ${p}`));
+    expect(open.sort()).toEqual(['centrifugo 8000:8000', 'event-service 4000:4000', 'portal 3000:3000']);
+  });
+
+  it('no secret is committed: each is a required `${VAR:?…}` with no default, and env.example lists exactly those, empty', () => {
+    const required = new Set<string>();
+    for (const file of [BASE, DEMO]) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/\$\{([A-Z_]+):\?/g)) required.add(m[1]!);
+      // A secret-looking variable never has a default or a literal value.
+      for (const m of text.matchAll(/^\s+([A-Z_]*(?:SECRET|PASSWORD|API_KEY|_KEYS|TOKEN)[A-Z_]*): (.*)$/gm)) {
+        expect(m[2], m[1]).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
+      }
+      expect(text).not.toMatch(/\$\{[A-Z_]*(SECRET|PASSWORD|KEY)[A-Z_]*:?-/);
+    }
+    expect([...required].sort()).toEqual(Object.keys(secrets).sort());
+    // Each one alone stops the rendering, naming it.
+    for (const name of required) {
+      const without = { ...secrets, [name]: undefined };
+      expect(() => renderCompose([BASE], without), name).toThrow(new RegExp(name));
+    }
+    const example = read('env.example');
+    const listed = [...example.matchAll(/^([A-Z_]+)=(.*)$/gm)];
+    expect(listed.map((m) => m[1]).sort()).toEqual([...required].sort());
+    for (const m of listed) expect(m[2], `${m[1]} in env.example`).toBe('');
   });
 });

@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await buildApp(config);
+  // Loud on purpose: a stack started with the demo override (deploy/compose.demo.yaml) must not pass for production.
+  if (config.demoLogin) app.log.warn('DEMO_LOGIN=on: demo users with a published password can log in; never expose this service');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
