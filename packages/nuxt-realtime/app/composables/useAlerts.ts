@@ -48,10 +48,7 @@ export function sortAlerts(list: AlertView[]): AlertView[] {
  */
 export function useAlerts(scope: MaybeRefOrGetter<AlertScope | null>) {
   const { apiFetch } = useAuth();
-  const { t } = useT();
   const items = ref<AlertView[]>([]);
-  const status = ref<'loading' | 'ready' | 'error'>('loading');
-  const error = ref<string | null>(null);
 
   const target = computed(() => {
     const s = toValue(scope);
@@ -60,28 +57,22 @@ export function useAlerts(scope: MaybeRefOrGetter<AlertScope | null>) {
     return { channel: tenantChannel('alerts', s.tenantId), path: `/v1/tenants/${encodeURIComponent(s.tenantId)}/alerts?state=all` };
   });
 
-  const live = useLiveStream(() => target.value?.channel ?? '', (event) => {
-    items.value = applyAlertEvent(items.value, event);
-  }, { reload: () => void load() });
-
-  async function load(): Promise<void> {
-    const current = target.value;
-    if (!current) return;
-    status.value = 'loading';
-    error.value = null;
-    try {
-      const answer = await apiFetch<{ items: AlertView[]; streamSeq: number; pendingEventIds?: string[]; pendingOverflow?: boolean }>(current.path);
+  type Answer = { items: AlertView[]; streamSeq: number; pendingEventIds?: string[]; pendingOverflow?: boolean };
+  const resource = useLiveResource<Answer, AnyEventEnvelope>({
+    channel: () => target.value?.channel ?? '',
+    fetch: () => apiFetch<Answer>(target.value!.path),
+    accept: (answer) => {
       items.value = sortAlerts([...answer.items]);
-      status.value = 'ready';
-      live.anchor({ streamSeq: answer.streamSeq ?? 0, pendingEventIds: answer.pendingEventIds ?? [], pendingOverflow: answer.pendingOverflow });
-    } catch (err) {
-      error.value = err instanceof ApiError ? err.problem.detail : t('error.network');
-      status.value = 'error';
-    }
-  }
-
-  if (import.meta.client) watch(() => target.value?.path, () => void load(), { immediate: true });
+      return { streamSeq: answer.streamSeq ?? 0, pendingEventIds: answer.pendingEventIds ?? [], pendingOverflow: answer.pendingOverflow };
+    },
+    apply: (event) => {
+      items.value = applyAlertEvent(items.value, event);
+    },
+    reset: () => {
+      items.value = [];
+    },
+  });
 
   const openCount = computed(() => items.value.filter((a) => a.state === 'open').length);
-  return { items, status, error, load, openCount, state: live.state };
+  return { items, status: resource.status, error: resource.error, load: resource.load, openCount, state: resource.state };
 }

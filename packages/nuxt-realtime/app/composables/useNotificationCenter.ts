@@ -1,5 +1,5 @@
 import { tenantChannel, type AnyEventEnvelope } from '@neo/contracts';
-import type { HistoryAnchor } from '../utils/live-anchor';
+import type { SeqAnchor as HistoryAnchor } from '@neo/realtime-client';
 
 export const BILLING_TYPES = ['billing_invoice', 'billing_payment', 'billing_plan_change', 'billing_usage_alert', 'billing_subscription'] as const;
 export type BillingType = (typeof BILLING_TYPES)[number];
@@ -27,6 +27,9 @@ export interface NotificationFilter {
   type: BillingType | 'all';
   unreadOnly: boolean;
 }
+
+/** The live feed's reload (there is one feed per page tree): a retry must anchor the stream again. */
+let feedReload: (() => Promise<void>) | null = null;
 
 /**
  * The billing notification centre of this tab, shared by the header badge and the billing page
@@ -134,7 +137,9 @@ export function useNotificationCenter() {
   }
 
   const channel = computed(() => (canRead.value && user.value?.tenantId ? tenantChannel('billing', user.value.tenantId) : ''));
-  return { items, unreadCount, nextCursor, status, error, actionError, filter, canRead, channel, load, loadMore, markRead, markAllRead, arrived };
+  /** Loads again and re-anchors the live feed (a retry after a failed load). */
+  const retry = (): Promise<unknown> => (feedReload ?? load)();
+  return { items, unreadCount, nextCursor, status, error, actionError, filter, canRead, channel, load, loadMore, markRead, markAllRead, arrived, retry };
 }
 
 /**
@@ -145,21 +150,29 @@ export function useNotificationFeed() {
   const center = useNotificationCenter();
   const toast = useToast();
   const { describe } = useNotificationText();
-  const live = useLiveStream(center.channel, (event) => {
-    void center.arrived(event).then((n) => {
-      if (!n) return;
-      const text = describe(n);
-      toast.add({ title: text.title, description: text.body, icon: text.icon, color: text.color });
-    });
-  }, { reload: () => void reload() });
+  const live = useLiveStream<AnyEventEnvelope>(center.channel, {
+    onEvent: (event) => {
+      void center.arrived(event).then((n) => {
+        if (!n) return;
+        const text = describe(n);
+        toast.add({ title: text.title, description: text.body, icon: text.icon, color: text.color });
+      });
+    },
+    reload: () => void reload(),
+  });
   async function reload(): Promise<void> {
+    live.unanchor();
     const anchor = await center.load();
     if (anchor) live.anchor(anchor);
   }
   if (import.meta.client) {
+    feedReload = reload;
+    onScopeDispose(() => {
+      if (feedReload === reload) feedReload = null;
+    });
     watch(center.channel, (name) => name && void reload(), { immediate: true });
-    // A filter change reloads the page; the stream position stays valid (arrivals are deduplicated by id).
-    watch(() => ({ ...center.filter.value }), () => void center.load(), { deep: true });
+    // A filter change loads the list again, and the stream joins it again from its anchor.
+    watch(() => ({ ...center.filter.value }), () => void reload(), { deep: true });
   }
   return { ...center, reload };
 }

@@ -301,3 +301,16 @@ describe('SeqStream (property)', () => {
     );
   }, 120_000);
 });
+
+describe('SeqStream (events without seq)', () => {
+  it('delivers an event without a sequence once, by id', async () => {
+    const seen: string[] = [];
+    const stream = new SeqStream<SequencedEvent>({ fetchAfter: async () => [], onEvent: (e) => seen.push(e.id), backoff: FAST });
+    stream.anchor({ streamSeq: 0 });
+    await stream.idle();
+    stream.receive({ id: 'a' });
+    stream.receive({ id: 'a' });
+    stream.receive({ id: 'b' });
+    expect(seen).toEqual(['a', 'b']);
+  });
+});
