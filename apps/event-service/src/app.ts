@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config';
 import { answerClientError, answerError, registerErrorHandling } from './plugins/errors';
 import { authPlugin } from './plugins/auth';
@@ -81,11 +81,27 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  // Answers go through their route's response schema (the contract's): a field nobody declared fails
+  // the answer (the schemas are strict) instead of reaching clients unannounced.
+  app.setSerializerCompiler(serializerCompiler);
   // The API speaks JSON only; anything else is a 415 problem, not a string handed to a route.
   app.removeContentTypeParser('text/plain');
   app.decorate('config', config);
   registerErrorHandling(app);
 
+  // First: it documents every route registered after it, `/metrics` included.
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'NEO_STACK Realtime event service', version: '1.0.0', description: 'Ingest, tokens, read models and history. Errors are RFC 9457 problem documents.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Platform user token' },
+          ingestKey: { type: 'http', scheme: 'bearer', description: 'Ingest API key of an internal service' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
   const metrics = new ServiceMetrics();
   app.decorate('metrics', metrics);
   // Before any route, so that its request hooks count every route and the 404 handler.
@@ -101,18 +117,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // A bare OPTIONS (no Origin or Access-Control-Request-Method) gets the preflight answer too, instead
     // of the plugin's own text/plain 400 outside the problem-document contract.
     strictPreflight: false,
-  });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'NEO_STACK Realtime event service', version: '1.0.0', description: 'Ingest, tokens, read models and history. Errors are RFC 9457 problem documents.' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Platform user token' },
-          ingestKey: { type: 'http', scheme: 'bearer', description: 'Ingest API key of an internal service' },
-        },
-      },
-    },
-    transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

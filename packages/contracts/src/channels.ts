@@ -52,7 +52,7 @@ export function isTenantTopic(value: string): value is TenantTopic {
 }
 
 /** Builds a tenant channel; throws on an invalid tenant id (a programming error, not user input). */
-export function tenantChannel(topic: TenantTopic, tenantId: string): string {
+export function tenantChannel<P extends TenantTopic>(topic: P, tenantId: string): `${P}:${string}` {
   if (!TENANT_ID_PATTERN.test(tenantId)) throw new TypeError(`invalid tenant id: ${JSON.stringify(tenantId)}`);
   return `${topic}:${tenantId}`;
 }
@@ -67,7 +67,7 @@ export function userKeyOf(userId: string): string {
 }
 
 /** A member's own channel; throws on an invalid tenant id (a programming error, not user input). */
-export function userChannel(tenantId: string, userId: string): string {
+export function userChannel(tenantId: string, userId: string): `${typeof USER_NAMESPACE}:${string}` {
   if (!TENANT_ID_PATTERN.test(tenantId)) throw new TypeError(`invalid tenant id: ${JSON.stringify(tenantId)}`);
   return `${USER_NAMESPACE}:${tenantId}_${userKeyOf(userId)}`;
 }

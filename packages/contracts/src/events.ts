@@ -217,8 +217,10 @@ export type EventData<T extends EventType> = z.output<EventRegistry[T]['data']>;
  */
 export const USER_SUBJECT_FIELDS = { presence_update: 'userId', deployment_start: 'requestedBy' } as const satisfies Partial<Record<string, string>>;
 
-/** Types that may be published without a tenant (they go to `admin:*`). */
-const ADMIN_CAPABLE: ReadonlySet<EventType> = new Set<EventType>(['metrics_update', 'alert']);
+/** Types that may be published without a tenant (they go to `admin:<their topic>`). */
+export const ADMIN_EVENT_TYPES = ['metrics_update', 'alert'] as const satisfies readonly EventType[];
+export type AdminEventType = (typeof ADMIN_EVENT_TYPES)[number];
+const ADMIN_CAPABLE: ReadonlySet<EventType> = new Set<EventType>(ADMIN_EVENT_TYPES);
 
 export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && Object.hasOwn(eventRegistry, value);

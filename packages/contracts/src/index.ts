@@ -11,3 +11,5 @@ export * from './deployment-state';
 export * from './operators';
 export * from './messages';
 export * from './instances';
+export * from './responses';
+export * from './channel-events';

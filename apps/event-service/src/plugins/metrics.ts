@@ -1,5 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { responses } from '../routes/responses';
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { EVENT_TYPES, isEventType, jsonByteLength, type AcceptedEvent, type DenialReason } from '@neo/contracts';
@@ -239,7 +241,8 @@ export const metricsPlugin = fp<{ metrics: ServiceMetrics }>(
     app.addHook('onResponse', async (request, reply) => {
       metrics.observeRequest(request, reply.statusCode, reply.elapsedTime / 1000, failures.get(request));
     });
-    app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)' } }, async (_request, reply) => {
+    const exposition = { description: 'Prometheus text exposition format', content: { [new Registry().contentType]: { schema: z.string() } } };
+    app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', response: responses({ 200: exposition }) } }, async (_request, reply) => {
       const body = await metrics.registry.metrics();
       return reply.type(metrics.registry.contentType).send(body);
     });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import {
   AUDIT_ACTIONS,
   TENANT_TOPICS,
@@ -12,11 +13,21 @@ import {
   permissionsBodySchema as permissionsBody,
   suspensionBodySchema as suspensionBody,
   tenantChannel,
+  auditPageSchema,
+  createdIngestKeySchema,
+  disconnectResponseSchema,
+  ingestKeyListResponseSchema,
+  permissionsResponseSchema,
+  suspensionResponseSchema,
   type AuditPage,
   type CreatedIngestKey,
+  type DisconnectResponse,
   type Identity,
-  type IngestKeyView,
+  type IngestKeyListResponse,
+  type PermissionsResponse,
+  type SuspensionResponse,
 } from '@neo/contracts';
+import { responses } from './responses';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import { DEMO_USERS } from '../auth/demo-users';
@@ -32,25 +43,7 @@ export const TENANT_SUSPENDED_DISCONNECT = { code: 4503, reason: 'tenant suspend
 /** Disconnect code for a user an operator disconnected (terminal too: their tokens are revoked). */
 export const USER_DISCONNECTED = { code: 4501, reason: 'disconnected by an operator' } as const;
 
-export interface PermissionsResponse {
-  userId: string;
-  permissions: string[];
-  /** Channels whose open subscriptions of this user were ended through Centrifugo's server API. */
-  unsubscribed: string[];
-}
-
-export interface SuspensionResponse {
-  tenantId: string;
-  suspended: boolean;
-  /** How many users of the tenant were disconnected (0 when lifting a suspension). */
-  disconnectedUsers: number;
-}
-
-export interface DisconnectResponse {
-  userId: string;
-  /** Platform tokens issued before this instant are refused (ISO 8601): the user must sign in again. */
-  tokensRevokedBefore: string;
-}
+export type { DisconnectResponse, PermissionsResponse, SuspensionResponse };
 
 const encodeCursor = (at: string, id: string) => Buffer.from(`a:${at}|${id}`).toString('base64url');
 function decodeCursor(cursor: string): { at: string; id: string } {
@@ -76,7 +69,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
 
   app.put(
     '/v1/admin/users/:userId/permissions',
-    { schema: { tags: ['admin'], summary: 'Replace a user’s permissions; ends the subscriptions they no longer allow', params: userParams, body: permissionsBody, security }, onRequest },
+    { schema: { tags: ['admin'], summary: 'Replace a user’s permissions; ends the subscriptions they no longer allow', params: userParams, body: permissionsBody, response: responses({ 200: permissionsResponseSchema }), security }, onRequest },
     async (request): Promise<PermissionsResponse> => {
       const { userId } = request.params;
       const { permissions } = request.body;
@@ -92,7 +85,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
 
   app.put(
     '/v1/admin/tenants/:tenantId/suspension',
-    { schema: { tags: ['admin'], summary: 'Suspend or restore a tenant; suspension disconnects its users', params: tenantParams, body: suspensionBody, security }, onRequest },
+    { schema: { tags: ['admin'], summary: 'Suspend or restore a tenant; suspension disconnects its users', params: tenantParams, body: suspensionBody, response: responses({ 200: suspensionResponseSchema }), security }, onRequest },
     async (request): Promise<SuspensionResponse> => {
       const { tenantId } = request.params;
       const { suspended } = request.body;
@@ -117,6 +110,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
         description: 'Centrifugo disconnects every connection of the user with 4501 (the SDK does not reconnect); platform tokens issued before the answer’s `tokensRevokedBefore` are refused with 401 `ERR_AUTH_TOKEN_REVOKED`, so the user must sign in again. To keep them out, change their permissions or disable them at the identity provider.',
         params: userParams,
         body: disconnectBodySchema,
+        response: responses({ 200: disconnectResponseSchema }),
         security,
       },
       onRequest,
@@ -139,32 +133,32 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
         summary: 'Create a producer’s ingest key with a scope; the key is shown once',
         description: '`eventTypes` and `tenants` list what the key may publish, or `["*"]` for all. Operator channels (`admin:*`) need `tenants: ["*"]`.',
         body: createIngestKeySchema,
+        response: responses({ 201: createdIngestKeySchema }),
         security,
       },
       onRequest,
     },
-    async (request, reply): Promise<CreatedIngestKey> => {
-      const created = await access.createIngestKey(actorOf(request), request.body);
+    async (request, reply) => {
+      const created: CreatedIngestKey = await access.createIngestKey(actorOf(request), request.body);
       request.log.info({ keyId: created.id, name: created.name, eventTypes: created.eventTypes, tenants: created.tenants }, 'operator: ingest key created');
-      void reply.status(201).header('cache-control', 'no-store');
-      return created;
+      return reply.status(201).header('cache-control', 'no-store').send(created);
     },
   );
 
   app.get(
     '/v1/admin/ingest-keys',
-    { schema: { tags: ['admin'], summary: 'Every ingest key with its scope and last use; never the key', security }, onRequest },
-    async (): Promise<{ items: IngestKeyView[] }> => ({ items: await access.listIngestKeys() }),
+    { schema: { tags: ['admin'], summary: 'Every ingest key with its scope and last use; never the key', response: responses({ 200: ingestKeyListResponseSchema }), security }, onRequest },
+    async (): Promise<IngestKeyListResponse> => ({ items: await access.listIngestKeys() }),
   );
 
   app.delete(
     '/v1/admin/ingest-keys/:id',
-    { schema: { tags: ['admin'], summary: 'Revoke an ingest key: refused (401) on every instance within ACCESS_SYNC_MS (≤ 5 s)', params: keyParams, security }, onRequest },
+    { schema: { tags: ['admin'], summary: 'Revoke an ingest key: refused (401) on every instance within ACCESS_SYNC_MS (≤ 5 s)', params: keyParams, response: responses({ 204: z.null().describe('Revoked') }), security }, onRequest },
     async (request, reply) => {
       const revoked = await access.revokeIngestKey(actorOf(request), request.params.id);
       if (!revoked) throw new AppError('ERR_NOT_FOUND', 'no ingest key with this id');
       request.log.info({ keyId: revoked.id, name: revoked.name }, 'operator: ingest key revoked');
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -176,6 +170,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ config: Config; database: Data
         summary: 'The audit log, newest first: every operator action and key change',
         description: '`actor` is a user id or an ingest key id; `action` one of ' + AUDIT_ACTIONS.join(', ') + '.',
         querystring: auditQuery,
+        response: responses({ 200: auditPageSchema }),
         security,
       },
       onRequest,

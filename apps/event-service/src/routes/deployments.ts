@@ -5,11 +5,15 @@ import {
   deploymentParamsSchema as deploymentParams,
   deploymentRequestBodySchema,
   deploymentTenantParamsSchema as tenantParams,
+  deployerClaimResponseSchema,
+  deploymentDetailResponseSchema,
+  deploymentListResponseSchema,
+  deploymentRequestedResponseSchema,
   estimateCompletion,
   medianMs,
   uuidv7,
   type DeploymentState,
-  type StreamPosition,
+  type DeploymentView,
 } from '@neo/contracts';
 import { AppError } from '../errors';
 import { tenantsOf } from '../auth/ingest-keys';
@@ -17,26 +21,8 @@ import { actorOf } from '../plugins/auth';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 import { ETA_SAMPLE_SIZE } from '../domain/deployments';
-import { claimDeploymentRequests, getDeployment, insertDeploymentRequest, listDeployments, recentDurations, type DeploymentRequest } from '../store/deployment-store';
-import type { StreamJoin } from '../store/stream-join';
-
-/** A deployment as the portal shows it: its state plus what the ETA needs. */
-export interface DeploymentView extends DeploymentState {
-  /** Median duration (ms) of this tenant's recent completed deployments of the same type; null without history. */
-  typicalDurationMs: number | null;
-  /** ISO 8601; null when finished or without history. */
-  estimatedCompletion: string | null;
-}
-
-/**
- * How a reader joins the live stream without gap or double: `position` (Centrifugo's, read BEFORE the
- * state) for clients that subscribe with `since`; `streamSeq` and `pendingEventIds` (read in the same
- * snapshot as the state) for clients that follow the relay's `seq`: apply events with a higher `seq`,
- * except those ids, which the state already holds.
- */
-export interface StreamAnchor extends StreamJoin {
-  position: StreamPosition | null;
-}
+import { claimDeploymentRequests, getDeployment, insertDeploymentRequest, listDeployments, recentDurations } from '../store/deployment-store';
+import { responses } from './responses';
 
 /** Use case 1 read routes, the "Desplegar" request, and the deployer's claim. */
 export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centrifugo: CentrifugoClient }> = async (app, { database, centrifugo }) => {
@@ -55,10 +41,11 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
         summary: 'The tenant’s deployments, newest first, with the stream position to go live from',
         params: tenantParams,
         querystring: deploymentListQuerySchema,
+        response: responses({ 200: deploymentListResponseSchema }),
         security: [{ bearer: [] }],
       },
     },
-    async (request): Promise<{ items: DeploymentView[] } & StreamAnchor> => {
+    async (request) => {
       const channel = app.authorizeChannel(request, 'read', `deployments:${request.params.tenantId}`);
       const tenantId = request.params.tenantId;
       const position = await positionOf(channel.name);
@@ -77,10 +64,11 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
         summary: 'One deployment: state, steps, log tail, ETA and the stream position',
         description: '404 when the tenant has no such deployment. A deployment requested but not yet started answers `item: null` with `requested`.',
         params: deploymentParams,
+        response: responses({ 200: deploymentDetailResponseSchema }),
         security: [{ bearer: [] }],
       },
     },
-    async (request): Promise<{ item: DeploymentView | null; requested: boolean } & StreamAnchor> => {
+    async (request) => {
       const { tenantId, deploymentId } = request.params;
       const channel = app.authorizeChannel(request, 'read', `deployments:${tenantId}`);
       const position = await positionOf(channel.name);
@@ -101,16 +89,16 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
           'The service does not deploy: it records the request, and the stack deployer claims it (`POST /v1/deployer/claim`) and reports progress as events under the returned id.',
         params: tenantParams,
         body: deploymentRequestBodySchema,
+        response: responses({ 202: deploymentRequestedResponseSchema }),
         security: [{ bearer: [] }],
       },
     },
-    async (request, reply): Promise<{ deploymentId: string; status: 'requested'; channel: string }> => {
+    async (request, reply) => {
       const tenantId = request.params.tenantId;
       const channel = app.authorizeChannel(request, 'write', `deployments:${tenantId}`);
       const deploymentId = `dep-${uuidv7()}`;
       await insertDeploymentRequest(database, { deploymentId, tenantId, instanceType: request.body.instanceType, instanceName: request.body.instanceName ?? null, size: request.body.size ?? null, requestedBy: request.identity!.sub });
-      void reply.status(202);
-      return { deploymentId, status: 'requested', channel: channel.name };
+      return reply.status(202).send({ deploymentId, status: 'requested', channel: channel.name });
     },
   );
 
@@ -127,10 +115,11 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
         description:
           'Each request carries its configuration (`instanceType`, `instanceName`, `size`) and who asked (`requestedBy`); the deployer reports them back in the `deployment_start` event it publishes under `deploymentId`.',
         body: deployerClaimBodySchema,
+        response: responses({ 200: deployerClaimResponseSchema }),
         security: [{ ingestKey: [] }],
       },
     },
     // A scoped key only ever sees the requests of its own tenants.
-    async (request): Promise<{ requests: DeploymentRequest[] }> => ({ requests: await claimDeploymentRequests(database, request.body.limit, tenantsOf(request.ingestKey!), actorOf(request)) }),
+    async (request) => ({ requests: await claimDeploymentRequests(database, request.body.limit, tenantsOf(request.ingestKey!), actorOf(request)) }),
   );
 };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { MAX_BATCH_EVENTS, type IngestResponse } from '@neo/contracts';
+import { MAX_BATCH_EVENTS, ingestResponseSchema, type IngestResponse } from '@neo/contracts';
+import { responses } from './responses';
 import { validateIngestBody } from '../pipeline/validate';
 import type { EventSink } from '../pipeline/sink';
 import { assertInScope } from '../auth/ingest-keys';
@@ -16,6 +17,7 @@ export const eventRoutes: FastifyPluginAsync<{ sink: EventSink; onRefused?: (typ
         description:
           'Body: an event `{id?, type, tenantId?, data, timestamp?}` or `{events: [event, ...]}` (at most 500). The same id twice is accepted once. ' +
           'An event outside the key’s scope (type, tenant, or an operator channel for a key without `tenants: ["*"]`) refuses the whole request with 403 `ERR_INGEST_SCOPE`; nothing of it is stored.',
+        response: responses({ 202: ingestResponseSchema }),
         security: [{ ingestKey: [] }],
       },
     },

@@ -1,19 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { historyQuerySchema, topicOf, type HistoryItem, type StreamPosition } from '@neo/contracts';
+import { historyPageSchema, historyQuerySchema, topicOf, type HistoryPage, type StreamPosition } from '@neo/contracts';
 import { AppError } from '../errors';
 import { eventsAfterSeq } from '../store/event-store';
 import { queryHistory, queryHistoryOver, type HistoryEvent, type HistoryQuery } from '../store/history-store';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 
-export { MAX_QUERY_LENGTH } from '@neo/contracts';
+import { responses } from './responses';
 
-export interface HistoryPage {
-  items: HistoryItem[];
-  nextCursor: string | null;
-  /** The channel's Centrifugo stream position, read before the page (first page of one channel only; null if unknown). */
-  position?: StreamPosition | null;
-}
+export { MAX_QUERY_LENGTH } from '@neo/contracts';
 
 const encodeCursor = (pos: number) => Buffer.from(`p:${pos}`).toString('base64url');
 function decodeCursor(cursor: string): number {
@@ -46,6 +41,7 @@ export const historyRoutes: FastifyPluginAsyncZod<{ database: Database; centrifu
           '`type` takes comma-separated event types; `userId` keeps the events about or by that user (`presence_update.userId`, `deployment_start.requestedBy`). ' +
           'With `afterSeq` (needs `channel`), returns the events after that stream sequence oldest first (what a reconnecting client missed).',
         querystring: historyQuerySchema,
+        response: responses({ 200: historyPageSchema }),
         security: [{ bearer: [] }],
       },
     },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { alertListQuerySchema as alertQuery, isOperator, monitoringTenantParamsSchema as tenantParams } from '@neo/contracts';
+import { alertListQuerySchema as alertQuery, alertListResponseSchema, instanceListResponseSchema, isOperator, monitoringTenantParamsSchema as tenantParams, tenantsOverviewResponseSchema } from '@neo/contracts';
+import { responses } from './responses';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
@@ -15,14 +16,14 @@ import { DEMO_TENANTS } from '../auth/demo-users';
 export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centrifugo: CentrifugoClient }> = async (app, { database, centrifugo }) => {
   const position = (channel: string) => centrifugo.position(channel).catch(() => null);
 
-  app.get('/v1/admin/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Platform alerts, open first, by severity', querystring: alertQuery, security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/admin/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Platform alerts, open first, by severity', querystring: alertQuery, response: responses({ 200: alertListResponseSchema }), security: [{ bearer: [] }] } }, async (request) => {
     app.authorizeChannel(request, 'read', 'admin:alerts');
     const pos = await position('admin:alerts');
     const { items, join } = await listAlerts(database, PLATFORM_SCOPE, 'admin:alerts', request.query.state === 'open', request.query.limit);
     return { items, ...join, position: pos };
   });
 
-  app.get('/v1/tenants/:tenantId/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: "A tenant's alerts, open first, by severity", params: tenantParams, querystring: alertQuery, security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/tenants/:tenantId/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: "A tenant's alerts, open first, by severity", params: tenantParams, querystring: alertQuery, response: responses({ 200: alertListResponseSchema }), security: [{ bearer: [] }] } }, async (request) => {
     const channel = app.authorizeChannel(request, 'read', `alerts:${request.params.tenantId}`);
     const pos = await position(channel.name);
     const { items, join } = await listAlerts(database, request.params.tenantId, channel.name, request.query.state === 'open', request.query.limit);
@@ -39,6 +40,7 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
         description:
           'Each instance is `online`, `stale` (silent for 3 of its reporting intervals, at least 15 s) or `offline` (10 intervals, at least 60 s); the interval is learned from its samples (60 s until a second one). `activeInstances` counts the online ones. Changes are pushed live as `instance_status` events on `metrics:{tenantId}`.',
         params: tenantParams,
+        response: responses({ 200: instanceListResponseSchema }),
         security: [{ bearer: [] }],
       },
     },
@@ -49,7 +51,7 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
     },
   );
 
-  app.get('/v1/admin/tenants/overview', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Operators: every tenant with online users, active deployments, instances that report and open alerts', security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/admin/tenants/overview', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: 'Operators: every tenant with online users, active deployments, instances that report and open alerts', response: responses({ 200: tenantsOverviewResponseSchema }), security: [{ bearer: [] }] } }, async (request) => {
     if (!isOperator(request.identity!)) throw new AppError('ERR_FORBIDDEN', 'this route is for platform operators', { reason: 'admin_only' });
     const [active, open, seen, reporting] = await Promise.all([countByStatus(database, ['starting', 'in_progress']), countOpenAlerts(database), knownTenants(database), countReportingInstances(database)]);
     const names = new Map<string, string>(DEMO_TENANTS.map((t) => [t.id, t.name]));

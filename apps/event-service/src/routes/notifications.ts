@@ -1,12 +1,23 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
-import { notificationListQuerySchema, notificationParamsSchema as notificationParams, notificationTenantParamsSchema as tenantParams, userChannel, userKeyOf, type ReadStateMessage } from '@neo/contracts';
+import {
+  notificationListQuerySchema,
+  notificationListResponseSchema,
+  notificationParamsSchema as notificationParams,
+  notificationReadResponseSchema,
+  notificationSchema,
+  notificationsReadAllResponseSchema,
+  notificationTenantParamsSchema as tenantParams,
+  userChannel,
+  userKeyOf,
+  type ReadStateMessage,
+} from '@neo/contracts';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 import type { BillingEventType } from '../domain/billing';
-import { getNotification, markAllRead, markRead, queryNotifications, type Notification } from '../store/notification-store';
-import type { StreamAnchor } from './deployments';
+import { getNotification, markAllRead, markRead, queryNotifications } from '../store/notification-store';
+import { responses } from './responses';
 
 
 const encodeCursor = (nseq: number) => Buffer.from(`n:${nseq}`).toString('base64url');
@@ -48,10 +59,11 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
         summary: 'Billing notifications, newest first, with the caller’s read state, exact unread count and stream position',
         params: tenantParams,
         querystring: notificationListQuerySchema,
+        response: responses({ 200: notificationListResponseSchema }),
         security: [{ bearer: [] }],
       },
     },
-    async (request): Promise<{ items: Notification[]; unreadCount: number; nextCursor: string | null } & StreamAnchor> => {
+    async (request) => {
       const { tenantId } = request.params;
       const { channel, userId } = authorized(request, 'read', tenantId);
       const q = request.query;
@@ -70,10 +82,11 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
         tags: ['notifications'],
         summary: 'One notification (id = the billing event’s id); 404 for events that raised none (usage samples below a new threshold)',
         params: notificationParams,
+        response: responses({ 200: notificationSchema }),
         security: [{ bearer: [] }],
       },
     },
-    async (request): Promise<Notification> => {
+    async (request) => {
       const { tenantId, id } = request.params;
       const { userId } = authorized(request, 'read', tenantId);
       const item = await getNotification(database, tenantId, userId, id);
@@ -91,10 +104,11 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
         summary: 'Mark one notification read for the caller',
         description: 'The caller’s other devices learn it on their own channel `user:{tenantId}_{userKey}` (a `notifications_read` message; see `subscribableChannels`).',
         params: notificationParams,
+        response: responses({ 200: notificationReadResponseSchema }),
         security: [{ bearer: [] }],
       },
     },
-    async (request): Promise<{ id: string; read: true; unreadCount: number }> => {
+    async (request) => {
       const { tenantId, id } = request.params;
       const { channel, userId } = authorized(request, 'write', tenantId);
       const mark = await markRead(database, tenantId, userId, id);
@@ -102,7 +116,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
       // Counted after the mark committed: it includes every mark of a lower version.
       const page = await queryNotifications(database, { tenantId, userId, channel, limit: 1 });
       if (mark.version !== null) await announce(request, tenantId, { ids: [id], unreadCount: page.unreadCount, version: mark.version });
-      return { id, read: true, unreadCount: page.unreadCount };
+      return { id, read: true as const, unreadCount: page.unreadCount };
     },
   );
 
@@ -115,10 +129,11 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
         summary: 'Mark every notification received so far read for the caller',
         description: 'The caller’s other devices learn it on their own channel `user:{tenantId}_{userKey}` (a `notifications_read` message with `upTo`).',
         params: tenantParams,
+        response: responses({ 200: notificationsReadAllResponseSchema }),
         security: [{ bearer: [] }],
       },
     },
-    async (request): Promise<{ unreadCount: number }> => {
+    async (request) => {
       const { tenantId } = request.params;
       const { channel, userId } = authorized(request, 'write', tenantId);
       const mark = await markAllRead(database, tenantId, userId);

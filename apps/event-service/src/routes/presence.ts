@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { presenceParamsSchema as params, presenceStatusBodySchema as statusBody, type StreamPosition } from '@neo/contracts';
-import type { PresenceMember, PresenceService } from '../presence/presence-service';
+import { presenceListResponseSchema, presenceParamsSchema as params, presenceSetResponseSchema, presenceStatusBodySchema as statusBody } from '@neo/contracts';
+import type { PresenceService } from '../presence/presence-service';
+import { responses } from './responses';
 
 export { MAX_PAGE_LENGTH } from '@neo/contracts';
 
@@ -13,8 +14,8 @@ export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }
   app.get(
     '/v1/tenants/:tenantId/presence',
     // Costs 2: a Centrifugo presence call and a database read.
-    { onRequest: app.authenticate, config: { rateCost: 2 }, schema: { tags: ['presence'], summary: 'Who of the tenant is online, their status, page and last seen', params, security: [{ bearer: [] }] } },
-    async (request): Promise<{ members: PresenceMember[]; position: StreamPosition | null }> => {
+    { onRequest: app.authenticate, config: { rateCost: 2 }, schema: { tags: ['presence'], summary: 'Who of the tenant is online, their status, page and last seen', params, response: responses({ 200: presenceListResponseSchema }), security: [{ bearer: [] }] } },
+    async (request) => {
       const channel = app.authorizeChannel(request, 'read', `presence:${request.params.tenantId}`);
       return presence.members(channel.kind === 'tenant' ? channel.tenantId : request.params.tenantId);
     },
@@ -31,6 +32,7 @@ export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }
           'With `deviceId`, one status per person across devices: `choice` (online or busy, picked by the user) holds on every device; the person is `away` only when every device that reported in the last 2 minutes says `away` (so the device used last decides). A device re-sends its state at least every minute. Without `deviceId`, the status is stored as sent.',
         params,
         body: statusBody,
+        response: responses({ 200: presenceSetResponseSchema }),
         security: [{ bearer: [] }],
       },
     },

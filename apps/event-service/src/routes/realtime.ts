@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { subscriptionTokenBodySchema, type TokenResponse } from '@neo/contracts';
+import { subscriptionTokenBodySchema, tokenResponseSchema, type TokenResponse } from '@neo/contracts';
+import { responses } from './responses';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import { signHs256, nowSeconds } from '../auth/jwt';
@@ -19,7 +20,7 @@ export const realtimeRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (
   app.post(
     '/v1/realtime/connection-token',
     // Token routes have budgets of their own (per identity, and connection tokens per tenant), not the requests'.
-    { config: { rateCost: 0 }, schema: { tags: ['realtime'], summary: 'Centrifugo connection token for the caller', security: [{ bearer: [] }] }, onRequest: [app.authenticate, chargeConnection] },
+    { config: { rateCost: 0 }, schema: { tags: ['realtime'], summary: 'Centrifugo connection token for the caller', response: responses({ 200: tokenResponseSchema }), security: [{ bearer: [] }] }, onRequest: [app.authenticate, chargeConnection] },
     async (request): Promise<TokenResponse> => {
       const identity = request.identity!;
       if (identity.tenantId && app.access.isTenantSuspended(identity.tenantId)) {
@@ -37,7 +38,7 @@ export const realtimeRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (
     '/v1/realtime/subscription-token',
     {
       config: { rateCost: 0 },
-      schema: { tags: ['realtime'], summary: 'Centrifugo subscription token for one channel, after the policy check', body: subscriptionTokenBodySchema, security: [{ bearer: [] }] },
+      schema: { tags: ['realtime'], summary: 'Centrifugo subscription token for one channel, after the policy check', body: subscriptionTokenBodySchema, response: responses({ 200: tokenResponseSchema }), security: [{ bearer: [] }] },
       onRequest: [app.authenticate, chargeSubscription],
     },
     async (request): Promise<TokenResponse> => {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { TOP_TENANTS_MAX_LIMIT, topTenantsQuerySchema as query } from '@neo/contracts';
+import { TOP_TENANTS_MAX_LIMIT, topTenantsQuerySchema as query, topTenantsResponseSchema, type TopTenantsResponse } from '@neo/contracts';
+import { responses } from './responses';
 import type { Database } from '../store/database';
 
 /** The window the ranking covers, seconds. */
@@ -8,10 +9,7 @@ export const TOP_TENANTS_WINDOW_SECONDS = 300;
 /** Largest `limit` accepted: the answer stays a bounded top-K however many tenants there are. */
 export { TOP_TENANTS_MAX_LIMIT };
 
-export interface TopTenantsResponse {
-  windowSeconds: number;
-  tenants: Array<{ tenantId: string; events: number; perSecond: number }>;
-}
+export type { TopTenantsResponse };
 
 /**
  * `GET /v1/admin/top-tenants?limit=`: tenants with the most events over the last five minutes, for
@@ -22,7 +20,7 @@ export const topTenantsRoutes: FastifyPluginAsyncZod<{ database: Database }> = a
   app.get(
     '/v1/admin/top-tenants',
     {
-      schema: { tags: ['admin'], summary: `Top tenants by event rate over the last ${TOP_TENANTS_WINDOW_SECONDS / 60} minutes (operators)`, querystring: query, security: [{ bearer: [] }] },
+      schema: { tags: ['admin'], summary: `Top tenants by event rate over the last ${TOP_TENANTS_WINDOW_SECONDS / 60} minutes (operators)`, querystring: query, response: responses({ 200: topTenantsResponseSchema }), security: [{ bearer: [] }] },
       onRequest: [app.authenticate, app.requireOperator],
     },
     async (request): Promise<TopTenantsResponse> => {

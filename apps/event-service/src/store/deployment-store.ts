@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { INSTANCE_TYPES, type AuditActor, type DeploymentSize, type DeploymentState, type InstanceType } from '@neo/contracts';
+import { INSTANCE_TYPES, type AuditActor, type DeploymentRequest, type DeploymentSize, type DeploymentState, type InstanceType } from '@neo/contracts';
 import type { Database } from './database';
 import type { Tx } from '../pipeline/projector';
 import { rowsOf } from './event-store';
@@ -140,16 +140,8 @@ export async function recentDurations(database: Database, tenantId: string, samp
   return byType;
 }
 
-export interface DeploymentRequest {
-  deploymentId: string;
-  tenantId: string;
-  instanceType: InstanceType;
-  instanceName: string | null;
-  /** The size asked for; null when the request named none (the deployer's default). */
-  size: DeploymentSize | null;
-  requestedBy: string;
-  requestedAt: string;
-}
+/** A deployment request as the deployer claims it (the contract's `DeploymentRequest`). */
+export type { DeploymentRequest };
 
 export async function insertDeploymentRequest(database: Database, r: Omit<DeploymentRequest, 'requestedAt'>): Promise<DeploymentRequest> {
   const rows = await database.rows<{ requested_at: string | Date }>(sql`

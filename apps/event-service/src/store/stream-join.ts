@@ -1,13 +1,15 @@
 import { sql } from 'drizzle-orm';
+import type { StreamJoin } from '@neo/contracts';
 import { jsonColumn } from './database';
 
 /** Most pending ids a read route returns; past it the reader is told to load again a little later. */
 export const MAX_PENDING_EVENT_IDS = 500;
 
 /**
- * What a reader needs to join the live stream exactly: the channel's last sequence number and the ids of
- * events already projected but not yet numbered (they will arrive with a higher `seq` and must be
- * skipped). Read in the SAME statement as the state, so both come from one snapshot.
+ * What a reader needs to join the live stream exactly (the contract's `StreamJoin`): the channel's last
+ * sequence number and the ids of events already projected but not yet numbered (they will arrive with a
+ * higher `seq` and must be skipped). Read in the SAME statement as the state, so both come from one
+ * snapshot.
  *
  * Events are numbered in their ingest transaction, so every event the snapshot holds has `seq ≤
  * streamSeq` and the pending list is empty; only rows written by an older version (numbered later by the
@@ -16,12 +18,7 @@ export const MAX_PENDING_EVENT_IDS = 500;
  * The pending ids are capped (a relay far behind must not turn every read into a scan of its backlog):
  * when there are more, `pendingOverflow` says the join cannot be exact, and the client loads again.
  */
-export interface StreamJoin {
-  streamSeq: number;
-  pendingEventIds: string[];
-  /** Present (true) when more events are pending than `MAX_PENDING_EVENT_IDS`: load the state again later. */
-  pendingOverflow?: true;
-}
+export type { StreamJoin };
 
 /** The two columns of the join, to put next to the state's in one select (the outbox is indexed by channel). */
 export const joinColumns = (channel: string) => sql`
