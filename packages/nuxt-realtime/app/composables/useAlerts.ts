@@ -1,4 +1,7 @@
-import { adminChannel, tenantChannel, type AlertSeverity, type AlertView, type AnyEventEnvelope, type EventData } from '@neo/contracts';
+import { adminChannel, tenantChannel, type AlertListResponse, type AlertSeverity, type AlertView, type ChannelEventMap } from '@neo/contracts';
+
+/** What `alerts:{tenantId}` and `admin:alerts` carry. */
+export type AlertPublication = ChannelEventMap['alerts'] | ChannelEventMap['admin:alerts'];
 
 // Live `alert` events are folded into the routes' shape (AlertView, from the contract).
 export type { AlertSeverity, AlertView };
@@ -10,9 +13,9 @@ export type AlertScope = 'admin' | { tenantId: string };
 const MAX_ALERTS = 50;
 
 /** Folds one live `alert` event into the list: open adds, updated changes, resolved closes. Pure. */
-export function applyAlertEvent(list: readonly AlertView[], event: AnyEventEnvelope): AlertView[] {
+export function applyAlertEvent(list: readonly AlertView[], event: AlertPublication): AlertView[] {
   if (event.type !== 'alert') return [...list];
-  const data = event.data as EventData<'alert'>;
+  const data = event.data;
   const id = data.alertId ?? event.id;
   const existing = list.find((a) => a.alertId === id);
   const next: AlertView = {
@@ -57,8 +60,8 @@ export function useAlerts(scope: MaybeRefOrGetter<AlertScope | null>) {
     return { channel: tenantChannel('alerts', s.tenantId), path: `/v1/tenants/${encodeURIComponent(s.tenantId)}/alerts?state=all` };
   });
 
-  type Answer = { items: AlertView[]; streamSeq: number; pendingEventIds?: string[]; pendingOverflow?: boolean };
-  const resource = useLiveResource<Answer, AnyEventEnvelope>({
+  type Answer = AlertListResponse;
+  const resource = useLiveResource<Answer, AlertPublication>({
     channel: () => target.value?.channel ?? '',
     fetch: () => apiFetch<Answer>(target.value!.path),
     accept: (answer) => {

@@ -1,4 +1,4 @@
-import { tenantChannel, type AnyEventEnvelope } from '@neo/contracts';
+import { tenantChannel, type AnyEventEnvelope, type ChannelEventMap, type HistoryPage } from '@neo/contracts';
 
 export type DeploymentEventType = 'deployment_start' | 'deployment_progress' | 'deployment_complete' | 'deployment_error';
 /** A deployment event, with `data` narrowed by its `type`. */
@@ -46,9 +46,9 @@ export function useDeploymentEvents() {
 
   const events = shallowRef<DeploymentEnvelope[]>([]);
 
-  const resource = useLiveResource<{ items: unknown[] }, AnyEventEnvelope>({
+  const resource = useLiveResource<HistoryPage, ChannelEventMap['deployments']>({
     channel,
-    fetch: (name) => apiFetch<{ items: unknown[] }>(`/v1/history?channel=${encodeURIComponent(name)}&limit=${HISTORY_LIMIT}`),
+    fetch: (name) => apiFetch<HistoryPage>(`/v1/history?channel=${encodeURIComponent(name)}&limit=${HISTORY_LIMIT}`),
     accept: (page) => {
       const stored = page.items.filter(isDeploymentEnvelope);
       events.value = stored.slice(0, MAX_DEPLOYMENT_EVENTS);

@@ -1,15 +1,22 @@
-import { applyDeploymentEvent, estimateCompletion, tenantChannel, type AnyEventEnvelope, type DeploymentEnvelope, type DeploymentState } from '@neo/contracts';
-import type { SeqAnchor as HistoryAnchor } from '@neo/realtime-client';
+import {
+  applyDeploymentEvent,
+  estimateCompletion,
+  tenantChannel,
+  type ChannelEventMap,
+  type DeploymentDetailResponse,
+  type DeploymentEnvelope,
+  type DeploymentListResponse,
+  type DeploymentView,
+} from '@neo/contracts';
 
-/** A deployment as the read routes return it. */
-export interface DeploymentView extends DeploymentState {
-  typicalDurationMs: number | null;
-  estimatedCompletion: string | null;
-}
+/** A deployment as the read routes return it (the contract's response type). */
+export type { DeploymentView };
+/** What `deployments:{tenantId}` carries. */
+type DeploymentPublication = ChannelEventMap['deployments'];
 
 const DEPLOYMENT_TYPES = new Set(['deployment_start', 'deployment_progress', 'deployment_complete', 'deployment_error']);
 
-function isDeploymentEvent(event: AnyEventEnvelope): event is DeploymentEnvelope {
+function isDeploymentEvent(event: DeploymentPublication): event is DeploymentEnvelope {
   return DEPLOYMENT_TYPES.has(event.type) && typeof (event.data as { deploymentId?: unknown }).deploymentId === 'string';
 }
 
@@ -34,9 +41,9 @@ export function useDeployments(deploymentId?: MaybeRefOrGetter<string>) {
   /** Median durations per instance type, for ETAs of deployments that start live. */
   const typical = new Map<string, number | null>();
 
-  type Answer = { item: DeploymentView | null; requested: boolean } & HistoryAnchor | { items: DeploymentView[] } & HistoryAnchor;
+  type Answer = DeploymentDetailResponse | DeploymentListResponse;
 
-  const resource = useLiveResource<Answer, AnyEventEnvelope>({
+  const resource = useLiveResource<Answer, DeploymentPublication>({
     channel,
     fetch: () => {
       const base = `/v1/tenants/${encodeURIComponent(tenantId.value)}/deployments`;

@@ -1,5 +1,8 @@
 import type { ShallowRef } from 'vue';
-import type { AnyEventEnvelope, EventData } from '@neo/contracts';
+import type { ChannelEventMap, HistoryPage } from '@neo/contracts';
+
+/** What `metrics:{tenantId}` and `admin:metrics` carry. */
+type MetricPublication = ChannelEventMap['metrics'] | ChannelEventMap['admin:metrics'];
 import { DEFAULT_WINDOW, MetricSeries, sampleOf, type MetricSample } from '../utils/metric-series';
 
 /** Samples of one channel, per instance (`''` = the platform host), kept across page visits. */
@@ -40,10 +43,10 @@ function seriesOf(entry: MetricCacheEntry, key: string): MetricSeries {
   return series;
 }
 
-function applyEvent(entry: MetricCacheEntry, event: AnyEventEnvelope): void {
+function applyEvent(entry: MetricCacheEntry, event: MetricPublication | HistoryPage['items'][number]): void {
   if (typeof event.seq === 'number') entry.lastSeq = Math.max(entry.lastSeq ?? 0, event.seq);
   if (event.type !== 'metrics_update') return;
-  const data = event.data as EventData<'metrics_update'>;
+  const data = event.data;
   seriesOf(entry, data.instanceId ?? '').push(sampleOf(data, event.timestamp));
   entry.touchedAt = Date.now();
 }
@@ -57,15 +60,15 @@ export function useMetricStream(channel: MaybeRefOrGetter<string>) {
   const entry = shallowRef<MetricCacheEntry | null>(null);
 
   /** null: the cache is recent, the stream resumes from it without a read. */
-  type Answer = { items: AnyEventEnvelope[] } | null;
-  const resource = useLiveResource<Answer, AnyEventEnvelope>({
+  type Answer = HistoryPage | null;
+  const resource = useLiveResource<Answer, MetricPublication>({
     channel,
     fetch: async (name) => {
       const current = entryFor(name);
       entry.value = current;
       if (current.lastSeq !== null && Date.now() - current.touchedAt < RESUME_WITHIN_MS) return null;
       const query = new URLSearchParams({ channel: name, limit: String(HISTORY_LIMIT) });
-      return apiFetch<{ items: AnyEventEnvelope[] }>(`/v1/history?${query}`);
+      return apiFetch<HistoryPage>(`/v1/history?${query}`);
     },
     accept: (page, name) => {
       const current = entryFor(name);

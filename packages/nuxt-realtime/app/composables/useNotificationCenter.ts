@@ -1,27 +1,23 @@
-import { tenantChannel, type AnyEventEnvelope } from '@neo/contracts';
+import {
+  tenantChannel,
+  type ChannelEventMap,
+  type Notification,
+  type NotificationListResponse,
+  type NotificationReadResponse,
+  type NotificationsReadAllResponse,
+} from '@neo/contracts';
 import type { SeqAnchor as HistoryAnchor } from '@neo/realtime-client';
+
+/** What `billing:{tenantId}` carries. */
+type BillingPublication = ChannelEventMap['billing'];
 
 export const BILLING_TYPES = ['billing_invoice', 'billing_payment', 'billing_plan_change', 'billing_usage_alert', 'billing_subscription'] as const;
 export type BillingType = (typeof BILLING_TYPES)[number];
 
 /** A billing notification with the caller's read state (read state is stored by the service, per user). */
-export interface BillingNotification {
-  id: string;
-  type: BillingType;
-  status: string | null;
-  amount: number | null;
-  currency: string | null;
-  message: string | null;
-  details: Record<string, string | number>;
-  createdAt: string;
-  read: boolean;
-}
+export type BillingNotification = Notification;
 
-interface NotificationPage extends HistoryAnchor {
-  items: BillingNotification[];
-  unreadCount: number;
-  nextCursor: string | null;
-}
+type NotificationPage = NotificationListResponse;
 
 export interface NotificationFilter {
   type: BillingType | 'all';
@@ -94,7 +90,7 @@ export function useNotificationCenter() {
   async function markRead(id: string): Promise<void> {
     actionError.value = null;
     try {
-      const answer = await apiFetch<{ unreadCount: number }>(`${base.value}/${encodeURIComponent(id)}/read`, { method: 'POST', body: {} });
+      const answer = await apiFetch<NotificationReadResponse>(`${base.value}/${encodeURIComponent(id)}/read`, { method: 'POST', body: {} });
       items.value = items.value.map((n) => (n.id === id ? { ...n, read: true } : n)).filter((n) => !filter.value.unreadOnly || !n.read);
       unreadCount.value = answer.unreadCount;
     } catch (err) {
@@ -105,7 +101,7 @@ export function useNotificationCenter() {
   async function markAllRead(): Promise<void> {
     actionError.value = null;
     try {
-      const answer = await apiFetch<{ unreadCount: number }>(`${base.value}/read-all`, { method: 'POST', body: {} });
+      const answer = await apiFetch<NotificationsReadAllResponse>(`${base.value}/read-all`, { method: 'POST', body: {} });
       items.value = filter.value.unreadOnly ? [] : items.value.map((n) => ({ ...n, read: true }));
       unreadCount.value = answer.unreadCount;
     } catch (err) {
@@ -119,12 +115,12 @@ export function useNotificationCenter() {
    * list (a filter change, say) already brought it in: the live stream delivers each event once, so
    * the caller's toast is still due; only the counts must not grow twice.
    */
-  async function arrived(event: AnyEventEnvelope): Promise<BillingNotification | null> {
+  async function arrived(event: BillingPublication): Promise<BillingNotification | null> {
     const known = items.value.find((n) => n.id === event.id);
     if (known) return known;
     let notification: BillingNotification;
     try {
-      notification = await apiFetch<BillingNotification>(`${base.value}/${encodeURIComponent(event.id)}`);
+      notification = await apiFetch<Notification>(`${base.value}/${encodeURIComponent(event.id)}`);
     } catch {
       return null;
     }
@@ -150,7 +146,7 @@ export function useNotificationFeed() {
   const center = useNotificationCenter();
   const toast = useToast();
   const { describe } = useNotificationText();
-  const live = useLiveStream<AnyEventEnvelope>(center.channel, {
+  const live = useLiveStream<BillingPublication>(center.channel, {
     onEvent: (event) => {
       void center.arrived(event).then((n) => {
         if (!n) return;

@@ -1,4 +1,4 @@
-import { tenantChannel, type EventData, type PresenceMember, type PresenceStatus, type StreamPosition } from '@neo/contracts';
+import { tenantChannel, type ChannelEventMap, type PresenceListResponse, type PresenceMember, type PresenceStatus } from '@neo/contracts';
 import type { JoinContext, LeaveContext } from 'centrifuge';
 
 export type { PresenceMember };
@@ -17,8 +17,8 @@ export function sortMembers(list: readonly PresenceMember[], meId: string | null
 /** A reload after join/leave, coalesced: a tab opening several subscriptions causes one request (ms). */
 const RELOAD_DEBOUNCE_MS = 300;
 
-/** A `presence_update` publication. */
-type PresenceEvent = { id: string; seq?: number; type?: string; data?: EventData<'presence_update'> };
+/** What `presence:{tenantId}` carries. */
+type PresenceEvent = ChannelEventMap['presence'];
 
 /**
  * Who of a tenant is here: the list from the service (status, page, last seen, connections), kept live by
@@ -41,7 +41,7 @@ export function usePresence(tenantId: MaybeRefOrGetter<string>) {
   }
 
   function applyPublication(event: PresenceEvent): void {
-    if (event.type !== 'presence_update' || !event.data) return;
+    if (event.type !== 'presence_update') return;
     const data = event.data;
     upsert(data.userId, (current) => ({
       userId: data.userId,
@@ -78,7 +78,7 @@ export function usePresence(tenantId: MaybeRefOrGetter<string>) {
     scheduleReload();
   };
 
-  type Answer = { members: PresenceMember[]; position: StreamPosition | null };
+  type Answer = PresenceListResponse;
   const resource = useLiveResource<Answer, PresenceEvent>({
     channel: () => (toValue(tenantId) ? tenantChannel('presence', toValue(tenantId)) : ''),
     mode: 'offset',

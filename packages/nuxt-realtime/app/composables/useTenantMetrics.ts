@@ -1,4 +1,4 @@
-import { tenantChannel, type InstanceMetricsView } from '@neo/contracts';
+import { tenantChannel, type InstanceListResponse, type InstanceMetricsView } from '@neo/contracts';
 import { sampleOf, type MetricSample } from '../utils/metric-series';
 
 /** One of the tenant's instances as `GET /v1/tenants/{t}/metrics/instances` returns it (from the contract). */
@@ -20,7 +20,7 @@ export function useTenantMetrics() {
   async function loadInstances(): Promise<void> {
     if (!canRead.value) return;
     try {
-      const answer = await apiFetch<{ instances: InstanceMetrics[]; activeInstances: number }>(`/v1/tenants/${encodeURIComponent(tenantId.value)}/metrics/instances`);
+      const answer = await apiFetch<InstanceListResponse>(`/v1/tenants/${encodeURIComponent(tenantId.value)}/metrics/instances`);
       activeInstances.value = answer.activeInstances;
       types.value = { ...types.value, ...Object.fromEntries(answer.instances.filter((i) => i.instanceType !== null).map((i) => [i.instanceId, i.instanceType!])) };
       // An instance quiet for longer than the history window still gets a card, from its last sample.
