@@ -43,7 +43,8 @@ export function useNotificationCenter() {
   /** A failed mark-read, shown next to the list. */
   const actionError = useState<string | null>('neo-notifications-action-error', () => null);
 
-  const canRead = computed(() => Boolean(user.value?.tenantId) && (user.value?.permissions.includes('billing:read') ?? false));
+  const { can } = useAccess();
+  const canRead = computed(() => can('read', 'billing'));
   const base = computed(() => `/v1/tenants/${encodeURIComponent(user.value?.tenantId ?? '')}/notifications`);
 
   const messageOf = (err: unknown) => (err instanceof ApiError ? err.problem.detail : t('error.network'));

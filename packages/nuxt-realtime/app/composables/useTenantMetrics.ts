@@ -11,7 +11,8 @@ export type InstanceMetrics = InstanceMetricsView;
 export function useTenantMetrics() {
   const { user, apiFetch } = useAuth();
   const tenantId = computed(() => user.value?.tenantId ?? '');
-  const canRead = computed(() => Boolean(tenantId.value) && (user.value?.permissions.includes('metrics:read') ?? false));
+  const { can } = useAccess();
+  const canRead = computed(() => can('read', 'metrics'));
   const stream = useMetricStream(() => (canRead.value ? tenantChannel('metrics', tenantId.value) : ''));
   /** Instance types by id (the stream carries figures only). */
   const types = useState<Record<string, string>>('neo-instance-types', () => ({}));
