@@ -6,7 +6,7 @@ import { ROOT } from './lib/paths.mjs';
 import { run } from './lib/proc.mjs';
 
 const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
-const projects = ['packages/contracts', 'packages/publisher-sdk', 'packages/api-client', 'apps/event-service', 'apps/demo-deployer', 'apps/demo-idp', 'bench', 'scripts'];
+const projects = ['packages/contracts', 'packages/publisher-sdk', 'packages/api-client', 'packages/realtime-client', 'apps/event-service', 'apps/demo-deployer', 'apps/demo-idp', 'bench', 'scripts'];
 let failed = false;
 /** True when `dir` holds a TypeScript source outside node_modules (tsc refuses a project with none). */
 function hasSources(dir) {

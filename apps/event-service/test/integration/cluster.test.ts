@@ -11,6 +11,7 @@ import { startTestService, type TestService } from '../helpers/service';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { startFailoverProxy, type FailoverProxy } from '../helpers/failover-proxy';
 import { login, realtimeClient, subscriptionTokenFrom } from '../helpers/client';
+import { collectStream } from '../helpers/stream';
 import { eventually } from '../helpers/wait';
 
 /*
@@ -31,15 +32,25 @@ const metric = (i: number): OutgoingEvent<'metrics_update'> => ({
 });
 const indexOf = (e: AnyEventEnvelope) => Number((e.data as { instanceId: string }).instanceId.slice(2));
 
-/** A plain SDK subscription (no DurableStream): whatever Centrifugo delivers, duplicates included, is seen. */
+/**
+ * The portal's engine on `channel` (`received`: what it delivers), and beside it what Centrifugo itself
+ * delivers on the same subscription (`raw`, duplicates included: the engine would hide them).
+ */
 function subscribe(client: Centrifuge, serviceUrl: string, token: string, channel: string) {
-  const received: AnyEventEnvelope[] = [];
+  const { stream, start, received } = collectStream(client, () => serviceUrl, token, channel);
+  const raw: AnyEventEnvelope[] = [];
   const subscribed: SubscribedContext[] = [];
-  const sub = client.newSubscription(channel, { getToken: subscriptionTokenFrom(serviceUrl, token) });
-  sub.on('publication', (ctx: PublicationContext) => received.push(ctx.data as AnyEventEnvelope));
+  const sub = start();
+  sub.on('publication', (ctx: PublicationContext) => raw.push(ctx.data as AnyEventEnvelope));
   sub.on('subscribed', (ctx) => subscribed.push(ctx));
+  return { sub, stream, received, raw, subscribed };
+}
+
+/** A plain SDK subscription: presence needs only to be subscribed. */
+function join(client: Centrifuge, serviceUrl: string, token: string, channel: string) {
+  const sub = client.newSubscription(channel, { getToken: subscriptionTokenFrom(serviceUrl, token) });
   sub.subscribe();
-  return { sub, received, subscribed };
+  return { sub };
 }
 
 describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two event services on one Postgres', () => {
@@ -90,22 +101,23 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
   it('a client on node 2 receives an event ingested through instance 1 (published on node 1)', async () => {
     const { token } = await login(svc1.url, 'ana@acme.test');
     const client = connect(node2.wsUrl, svc2.url, token);
-    const { sub, received } = subscribe(client, svc2.url, token, 'billing:acme');
+    const { sub, stream, received, raw } = subscribe(client, svc2.url, token, 'billing:acme');
     await sub.ready(30_000);
     const producer = new EventClient({ baseUrl: svc1.url, apiKey: svc1.ingestKey });
     const { id } = await producer.publish({ type: 'billing_plan_change', tenantId: 'acme', data: { fromPlan: 'basic', toPlan: 'pro' } });
     await eventually(() => expect(received.map((e) => e.id)).toEqual([id]));
+    await eventually(() => expect(raw.map((e) => e.id)).toEqual([id]));
     // Node 1 took the publication (the balancer prefers it while it lives); node 2 only had it from Redis.
     const api1 = new CentrifugoClient({ url: node1.url, apiKey: node1.apiKey });
     await eventually(async () => expect((await api1.info()).nodes).toHaveLength(2));
-    sub.unsubscribe();
+    stream.stop();
   });
 
   it('presence of users connected to different nodes is one list, the same on both nodes', async () => {
     const ana = (await login(svc1.url, 'ana@acme.test')).token;
     const luis = (await login(svc2.url, 'luis@acme.test')).token;
-    const onNode1 = subscribe(connect(node1.wsUrl, svc1.url, ana), svc1.url, ana, 'presence:acme');
-    const onNode2 = subscribe(connect(node2.wsUrl, svc2.url, luis), svc2.url, luis, 'presence:acme');
+    const onNode1 = join(connect(node1.wsUrl, svc1.url, ana), svc1.url, ana, 'presence:acme');
+    const onNode2 = join(connect(node2.wsUrl, svc2.url, luis), svc2.url, luis, 'presence:acme');
     await Promise.all([onNode1.sub.ready(30_000), onNode2.sub.ready(30_000)]);
     for (const node of [node1, node2]) {
       const api = new CentrifugoClient({ url: node.url, apiKey: node.apiKey });
@@ -121,7 +133,7 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
   it('two relays on one database never publish an event twice (1,000 events alternating between instances)', async () => {
     const { token } = await login(svc1.url, 'ana@acme.test');
     const client = connect(node2.wsUrl, svc2.url, token);
-    const { sub, received } = subscribe(client, svc2.url, token, 'metrics:acme');
+    const { sub, stream, received, raw } = subscribe(client, svc2.url, token, 'metrics:acme');
     await sub.ready(30_000);
     const producers = [svc1, svc2].map((s) => new EventClient({ baseUrl: s.url, apiKey: s.ingestKey }));
     const N = 1000;
@@ -131,12 +143,16 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
       const batch = await Promise.all(Array.from({ length: 10 }, (_, j) => producers[(i + j) % 2]!.publish(metric(i + j))));
       ids.push(...batch.map((a) => a.id));
     }
-    await eventually(() => expect(received.length).toBeGreaterThanOrEqual(N), 30_000, 50);
+    await eventually(() => expect(raw.length).toBeGreaterThanOrEqual(N), 30_000, 50);
     // Both relays idle: anything they would publish twice has been published by now.
     await Promise.all([svc1.app.relay.whenIdle(), svc2.app.relay.whenIdle()]);
-    expect(received).toHaveLength(N);
-    expect(new Set(received.map((e) => e.id)).size).toBe(N);
-    expect(new Set(received.map((e) => e.id))).toEqual(new Set(ids));
+    // What Centrifugo delivered: no event twice.
+    expect(raw).toHaveLength(N);
+    expect(new Set(raw.map((e) => e.id)).size).toBe(N);
+    expect(new Set(raw.map((e) => e.id))).toEqual(new Set(ids));
+    // What the engine delivered: the same events, in seq order.
+    await eventually(() => expect(received).toHaveLength(N), 30_000, 50);
+    expect(received.map((e) => e.id)).toEqual(raw.map((e) => e.id));
     // Per channel, sequence numbers follow ingest order; with concurrent producers that is commit order.
     const seqs = received.map((e) => (e as AnyEventEnvelope & { seq?: number }).seq).filter((s) => s !== undefined);
     expect(seqs).toHaveLength(N);
@@ -155,14 +171,14 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
       await pgc.end();
     }
     expect(received.map(indexOf).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
-    sub.unsubscribe();
+    stream.stop();
   });
 
   it('when a Centrifugo node is killed, its clients reconnect to the other and recover what they missed', async () => {
     const { token } = await login(svc1.url, 'ana@acme.test');
     // Through the balancer: it lands on node 1 now, and on node 2 once node 1 is gone.
     const client = connect(`ws://127.0.0.1:${balancer.port}/connection/websocket`, svc1.url, token);
-    const { sub, received, subscribed } = subscribe(client, svc1.url, token, 'alerts:acme');
+    const { sub, stream, received, subscribed } = subscribe(client, svc1.url, token, 'alerts:acme');
     await sub.ready(30_000);
     const producer = new EventClient({ baseUrl: svc1.url, apiKey: svc1.ingestKey });
     const alert = (i: number): OutgoingEvent<'alert'> => ({ type: 'alert', tenantId: 'acme', data: { alertId: `a-${i}`, rule: 'disk', severity: 'warning', message: `alert ${i}` } });
@@ -182,6 +198,6 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
     expect(resubscribe.recovered).toBe(true);
     // Node 1 is gone, so the client that recovered is on node 2.
     expect(client.state).toBe('connected');
-    sub.unsubscribe();
+    stream.stop();
   });
 });

@@ -44,10 +44,9 @@ describe.each(DATABASE_KINDS)('one tenant cannot slow another down (%s)', (kind)
     const floodTokens = [(await login(service.url, 'ana@acme.test')).token, (await login(service.url, 'luis@acme.test')).token];
 
     const client = realtimeClient(centrifugo.wsUrl, service.url, sofia);
-    const { stream, received } = collectStream(client, () => service.url, sofia, 'billing:globex');
+    const { stream, start, received } = collectStream(client, () => service.url, sofia, 'billing:globex');
     client.connect();
-    stream.start();
-    await stream.subscription.ready(30_000);
+    await start().ready(30_000);
 
     const until = Date.now() + FLOOD_MS;
     const floodStatuses = { reads: new Map<number, number>(), ingest: new Map<number, number>() };

@@ -39,11 +39,10 @@ describe('faults of the pipeline', () => {
     const service = await startServiceProcess(centrifugo, { DATABASE_URL: own.url });
     const { token } = await login(service.url, 'ana@acme.test');
     const client = realtimeClient(centrifugo.wsUrl, service.url, token);
-    const { stream, received } = collectStream(client, () => service.url, token, 'metrics:acme');
+    const { stream, start, received } = collectStream(client, () => service.url, token, 'metrics:acme');
     try {
       client.connect();
-      stream.start();
-      await stream.subscription.ready(30_000);
+      await start().ready(30_000);
       const producer = new EventClient({ baseUrl: service.url, apiKey: service.ingestKey, maxElapsedMs: 120_000, maxAttempts: 1000, maxBackoffMs: 500, timeoutMs: 5000 });
       const N = 200;
       const acknowledged: string[] = [];

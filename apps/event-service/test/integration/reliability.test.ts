@@ -41,13 +41,13 @@ describe.each(DATABASE_KINDS)('reliability on %s', (kind) => {
     const service = await startTestService(centrifugo, db.env);
     const { token } = await login(service.url, 'ana@acme.test');
     const client = realtimeClient(centrifugo.wsUrl, service.url, token);
-    const { stream, received } = collectStream(client, () => service.url, token, 'metrics:acme');
+    const { stream, start, received } = collectStream(client, () => service.url, token, 'metrics:acme');
     const recoveries: SubscribedContext[] = [];
-    stream.subscription.on('subscribed', (ctx) => ctx.wasRecovering && recoveries.push(ctx));
     try {
       client.connect();
-      stream.start();
-      await stream.subscription.ready(30_000);
+      const subscription = start();
+      subscription.on('subscribed', (ctx) => ctx.wasRecovering && recoveries.push(ctx));
+      await subscription.ready(30_000);
       const producer = new EventClient({ baseUrl: service.url, apiKey: service.ingestKey });
       const N = 2000;
       for (let i = 0; i < N; i += 20) {
@@ -72,11 +72,10 @@ describe.each(DATABASE_KINDS)('reliability on %s', (kind) => {
     const service = await startServiceProcess(centrifugo, db.env);
     const { token } = await login(service.url, 'ana@acme.test');
     const client = realtimeClient(centrifugo.wsUrl, service.url, token);
-    const { stream, received } = collectStream(client, () => service.url, token, 'metrics:acme');
+    const { stream, start, received } = collectStream(client, () => service.url, token, 'metrics:acme');
     try {
       client.connect();
-      stream.start();
-      await stream.subscription.ready(30_000);
+      await start().ready(30_000);
       const producer = new EventClient({ baseUrl: service.url, apiKey: service.ingestKey, maxElapsedMs: 60_000, maxAttempts: 100, maxBackoffMs: 500, timeoutMs: 2000 });
       const N = 300;
       const acknowledged: string[] = [];
@@ -110,13 +109,13 @@ describe.each(DATABASE_KINDS)('reliability on %s', (kind) => {
     const proxy = await startTcpProxy(centrifugo.port);
     const { token } = await login(service.url, 'ana@acme.test');
     const client = realtimeClient(`ws://127.0.0.1:${proxy.port}/connection/websocket`, service.url, token);
-    const { stream, received } = collectStream(client, () => service.url, token, 'metrics:acme');
+    const { stream, start, received } = collectStream(client, () => service.url, token, 'metrics:acme');
     const recoveries: SubscribedContext[] = [];
-    stream.subscription.on('subscribed', (ctx) => ctx.wasRecovering && recoveries.push(ctx));
     try {
       client.connect();
-      stream.start();
-      await stream.subscription.ready(30_000);
+      const subscription = start();
+      subscription.on('subscribed', (ctx) => ctx.wasRecovering && recoveries.push(ctx));
+      await subscription.ready(30_000);
       const producer = new EventClient({ baseUrl: service.url, apiKey: service.ingestKey });
       for (let i = 0; i < 50; i++) await producer.publish(metric(i));
       await eventually(() => expect(received.length).toBe(50));

@@ -81,11 +81,10 @@ describe('graceful shutdown (SIGTERM) of the service process', () => {
     const service = await startServiceProcess(centrifugo, { ...db.env, SHUTDOWN_DELAY_MS: '1500' });
     const { token } = await login(service.url, 'ana@acme.test');
     const client = realtimeClient(centrifugo.wsUrl, service.url, token);
-    const { stream, received } = collectStream(client, () => service.url, token, 'metrics:acme');
+    const { stream, start, received } = collectStream(client, () => service.url, token, 'metrics:acme');
     try {
       client.connect();
-      stream.start();
-      await stream.subscription.ready(30_000);
+      await start().ready(30_000);
       const N = 200;
       const events = Array.from({ length: N }, (_, i) => ({ type: 'metrics_update', tenantId: 'acme', data: { instanceId: `i-${i}`, cpu: 1, memory: 2, disk: 3, networkIn: 4, networkOut: 5, uptime: i } }));
       const inFlight = slowPost(`${service.url}/v1/events`, service.ingestKey, JSON.stringify({ events }));

@@ -1,4 +1,7 @@
-import { adminChannel, tenantChannel, type AlertSeverity, type AlertView, type AnyEventEnvelope, type EventData } from '@neo/contracts';
+import { adminChannel, tenantChannel, type AlertListResponse, type AlertSeverity, type AlertView, type ChannelEventMap } from '@neo/contracts';
+
+/** What `alerts:{tenantId}` and `admin:alerts` carry. */
+export type AlertPublication = ChannelEventMap['alerts'] | ChannelEventMap['admin:alerts'];
 
 // Live `alert` events are folded into the routes' shape (AlertView, from the contract).
 export type { AlertSeverity, AlertView };
@@ -10,9 +13,9 @@ export type AlertScope = 'admin' | { tenantId: string };
 const MAX_ALERTS = 50;
 
 /** Folds one live `alert` event into the list: open adds, updated changes, resolved closes. Pure. */
-export function applyAlertEvent(list: readonly AlertView[], event: AnyEventEnvelope): AlertView[] {
+export function applyAlertEvent(list: readonly AlertView[], event: AlertPublication): AlertView[] {
   if (event.type !== 'alert') return [...list];
-  const data = event.data as EventData<'alert'>;
+  const data = event.data;
   const id = data.alertId ?? event.id;
   const existing = list.find((a) => a.alertId === id);
   const next: AlertView = {
@@ -48,10 +51,7 @@ export function sortAlerts(list: AlertView[]): AlertView[] {
  */
 export function useAlerts(scope: MaybeRefOrGetter<AlertScope | null>) {
   const { apiFetch } = useAuth();
-  const { t } = useT();
   const items = ref<AlertView[]>([]);
-  const status = ref<'loading' | 'ready' | 'error'>('loading');
-  const error = ref<string | null>(null);
 
   const target = computed(() => {
     const s = toValue(scope);
@@ -60,28 +60,22 @@ export function useAlerts(scope: MaybeRefOrGetter<AlertScope | null>) {
     return { channel: tenantChannel('alerts', s.tenantId), path: `/v1/tenants/${encodeURIComponent(s.tenantId)}/alerts?state=all` };
   });
 
-  const live = useLiveStream(() => target.value?.channel ?? '', (event) => {
-    items.value = applyAlertEvent(items.value, event);
-  }, { reload: () => void load() });
-
-  async function load(): Promise<void> {
-    const current = target.value;
-    if (!current) return;
-    status.value = 'loading';
-    error.value = null;
-    try {
-      const answer = await apiFetch<{ items: AlertView[]; streamSeq: number; pendingEventIds?: string[]; pendingOverflow?: boolean }>(current.path);
+  type Answer = AlertListResponse;
+  const resource = useLiveResource<Answer, AlertPublication>({
+    channel: () => target.value?.channel ?? '',
+    fetch: () => apiFetch<Answer>(target.value!.path),
+    accept: (answer) => {
       items.value = sortAlerts([...answer.items]);
-      status.value = 'ready';
-      live.anchor({ streamSeq: answer.streamSeq ?? 0, pendingEventIds: answer.pendingEventIds ?? [], pendingOverflow: answer.pendingOverflow });
-    } catch (err) {
-      error.value = err instanceof ApiError ? err.problem.detail : t('error.network');
-      status.value = 'error';
-    }
-  }
-
-  if (import.meta.client) watch(() => target.value?.path, () => void load(), { immediate: true });
+      return { streamSeq: answer.streamSeq ?? 0, pendingEventIds: answer.pendingEventIds ?? [], pendingOverflow: answer.pendingOverflow };
+    },
+    apply: (event) => {
+      items.value = applyAlertEvent(items.value, event);
+    },
+    reset: () => {
+      items.value = [];
+    },
+  });
 
   const openCount = computed(() => items.value.filter((a) => a.state === 'open').length);
-  return { items, status, error, load, openCount, state: live.state };
+  return { items, status: resource.status, error: resource.error, load: resource.load, openCount, state: resource.state };
 }

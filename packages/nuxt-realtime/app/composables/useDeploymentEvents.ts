@@ -1,4 +1,4 @@
-import { tenantChannel, type AnyEventEnvelope } from '@neo/contracts';
+import { tenantChannel, type AnyEventEnvelope, type ChannelEventMap, type HistoryPage } from '@neo/contracts';
 
 export type DeploymentEventType = 'deployment_start' | 'deployment_progress' | 'deployment_complete' | 'deployment_error';
 /** A deployment event, with `data` narrowed by its `type`. */
@@ -14,7 +14,7 @@ const DEPLOYMENT_TYPES: ReadonlySet<string> = new Set<DeploymentEventType>([
   'deployment_error',
 ]);
 
-// Publications come from our relay, but a channel is a boundary: check the shape the list relies on.
+/** The shape the list relies on. */
 function isDeploymentEnvelope(value: unknown): value is DeploymentEnvelope {
   if (typeof value !== 'object' || value === null) return false;
   const envelope = value as Record<string, unknown>;
@@ -28,55 +28,44 @@ function isDeploymentEnvelope(value: unknown): value is DeploymentEnvelope {
   );
 }
 
+/** Events read from the stored history on the first paint. */
+const HISTORY_LIMIT = 50;
+
 /**
  * Deployment events of the logged-in user's tenant (`deployments:{tenantId}`), newest first, each shown
- * once however often it arrives: the recent ones from the stored history, then live ones. History is read
- * once the subscription is active, so an event is either in that read or arrives live afterwards (or
- * both, and is shown once) — never lost between page load and subscribe. Users without a tenant
- * (platform operators) get an empty list and no subscription.
+ * once: the recent ones from the stored history, then live ones from that read's position on (the
+ * engine fills any hole from the history). Users without a tenant (platform operators) get an empty
+ * list and no subscription.
  */
 export function useDeploymentEvents() {
-  const { user } = useAuth();
+  const { user, apiFetch } = useAuth();
   const channel = computed(() => {
     const tenantId = user.value?.tenantId;
     return tenantId ? tenantChannel('deployments', tenantId) : '';
   });
 
   const events = shallowRef<DeploymentEnvelope[]>([]);
-  let tracker = new SeqTracker();
 
-  // Another tenant's events must not linger after a switch of user.
-  watch(channel, () => {
-    events.value = [];
-    tracker = new SeqTracker();
+  const resource = useLiveResource<HistoryPage, ChannelEventMap['deployments']>({
+    channel,
+    fetch: (name) => apiFetch<HistoryPage>(`/v1/history?channel=${encodeURIComponent(name)}&limit=${HISTORY_LIMIT}`),
+    accept: (page) => {
+      const stored = page.items.filter(isDeploymentEnvelope);
+      events.value = stored.slice(0, MAX_DEPLOYMENT_EVENTS);
+      return { streamSeq: Math.max(0, ...stored.map((e) => e.seq ?? 0)), pendingEventIds: stored.filter((e) => typeof e.seq !== 'number').map((e) => e.id) };
+    },
+    apply: (event) => {
+      // Publications come from our relay, but a channel is a boundary: check the shape the list relies on.
+      if (!isDeploymentEnvelope(event)) return;
+      events.value = [event, ...events.value].slice(0, MAX_DEPLOYMENT_EVENTS);
+    },
+    // Another tenant's events must not linger after a switch of user.
+    reset: () => {
+      events.value = [];
+    },
   });
 
-  const { state, isSubscribed } = useChannel<unknown>(channel, (data, ctx) => {
-    if (!isDeploymentEnvelope(data) || !tracker.accept(data, ctx.channel)) return;
-    if (events.value.some((e) => e.id === data.id)) return;
-    events.value = [data, ...events.value].slice(0, MAX_DEPLOYMENT_EVENTS);
-  });
-
-  const { apiFetch } = useAuth();
-  let loadedFor = '';
-  watch(isSubscribed, async (subscribed) => {
-    const name = channel.value;
-    if (!subscribed || !name || loadedFor === name) return;
-    loadedFor = name;
-    try {
-      const page = await apiFetch<{ items: unknown[] }>(`/v1/history?channel=${encodeURIComponent(name)}&limit=50`);
-      if (channel.value !== name) return;
-      const known = new Set(events.value.map((e) => e.id));
-      const stored = page.items.filter(isDeploymentEnvelope).filter((e) => !known.has(e.id));
-      events.value = [...events.value, ...stored]
-        .sort((a, b) => b.timestamp.localeCompare(a.timestamp) || (b.seq ?? 0) - (a.seq ?? 0))
-        .slice(0, MAX_DEPLOYMENT_EVENTS);
-    } catch {
-      loadedFor = ''; // the live list still works; the next subscribe tries again
-    }
-  });
-
-  // Read-only to callers: the list changes only through the subscription.
+  // Read-only to callers: the list changes only through the resource.
   const list = computed(() => events.value);
-  return { channel, events: list, state, isSubscribed };
+  return { channel, events: list, status: resource.status, state: resource.state, isSubscribed: resource.isSubscribed };
 }

@@ -1,15 +1,22 @@
-import { applyDeploymentEvent, estimateCompletion, tenantChannel, type AnyEventEnvelope, type DeploymentEnvelope, type DeploymentState } from '@neo/contracts';
-import type { HistoryAnchor } from '../utils/live-anchor';
+import {
+  applyDeploymentEvent,
+  estimateCompletion,
+  tenantChannel,
+  type ChannelEventMap,
+  type DeploymentDetailResponse,
+  type DeploymentEnvelope,
+  type DeploymentListResponse,
+  type DeploymentView,
+} from '@neo/contracts';
 
-/** A deployment as the read routes return it. */
-export interface DeploymentView extends DeploymentState {
-  typicalDurationMs: number | null;
-  estimatedCompletion: string | null;
-}
+/** A deployment as the read routes return it (the contract's response type). */
+export type { DeploymentView };
+/** What `deployments:{tenantId}` carries. */
+type DeploymentPublication = ChannelEventMap['deployments'];
 
 const DEPLOYMENT_TYPES = new Set(['deployment_start', 'deployment_progress', 'deployment_complete', 'deployment_error']);
 
-function isDeploymentEvent(event: AnyEventEnvelope): event is DeploymentEnvelope {
+function isDeploymentEvent(event: DeploymentPublication): event is DeploymentEnvelope {
   return DEPLOYMENT_TYPES.has(event.type) && typeof (event.data as { deploymentId?: unknown }).deploymentId === 'string';
 }
 
@@ -20,65 +27,57 @@ export function applyLive(current: DeploymentView | null, event: DeploymentEnvel
   return { ...result.state, typicalDurationMs, estimatedCompletion: estimateCompletion(result.state, typicalDurationMs, Date.now()) };
 }
 
-export type LoadState = 'loading' | 'ready' | 'error';
-
 /**
  * The tenant's deployments: loaded over HTTP with the stream anchor, then kept live. `deploymentId`
  * narrows it to one deployment (the detail page).
  */
 export function useDeployments(deploymentId?: MaybeRefOrGetter<string>) {
   const { user, apiFetch } = useAuth();
-  const { t } = useT();
   const tenantId = computed(() => user.value?.tenantId ?? '');
   const channel = computed(() => (tenantId.value ? tenantChannel('deployments', tenantId.value) : ''));
   const items = ref<DeploymentView[]>([]);
-  const status = ref<LoadState>('loading');
-  const error = ref<string | null>(null);
   /** Detail only: requested from the portal, not yet started by the deployer. */
   const requested = ref(false);
   /** Median durations per instance type, for ETAs of deployments that start live. */
   const typical = new Map<string, number | null>();
 
-  const live = useLiveStream(channel, (event) => {
-    if (!isDeploymentEvent(event)) return;
-    const id = event.data.deploymentId;
-    const only = deploymentId ? toValue(deploymentId) : null;
-    if (only && id !== only) return;
-    const index = items.value.findIndex((d) => d.id === id);
-    const current = index >= 0 ? items.value[index]! : null;
-    const type = current?.instanceType ?? (event.type === 'deployment_start' ? event.data.instanceType : null);
-    const next = applyLive(current, event, current?.typicalDurationMs ?? (type ? (typical.get(type) ?? null) : null));
-    if (!next) return;
-    if (index >= 0) items.value.splice(index, 1, next);
-    else items.value.unshift(next);
-    requested.value = false;
-  }, { reload: () => void load() });
+  type Answer = DeploymentDetailResponse | DeploymentListResponse;
 
-  async function load(): Promise<void> {
-    if (!tenantId.value) return;
-    status.value = 'loading';
-    error.value = null;
-    try {
+  const resource = useLiveResource<Answer, DeploymentPublication>({
+    channel,
+    fetch: () => {
       const base = `/v1/tenants/${encodeURIComponent(tenantId.value)}/deployments`;
-      if (deploymentId) {
-        const answer = await apiFetch<{ item: DeploymentView | null; requested: boolean } & HistoryAnchor>(`${base}/${encodeURIComponent(toValue(deploymentId))}`);
+      return deploymentId ? apiFetch<Answer>(`${base}/${encodeURIComponent(toValue(deploymentId))}`) : apiFetch<Answer>(base);
+    },
+    accept: (answer) => {
+      if ('item' in answer) {
         items.value = answer.item ? [answer.item] : [];
         requested.value = answer.requested;
-        live.anchor(answer);
       } else {
-        const answer = await apiFetch<{ items: DeploymentView[] } & HistoryAnchor>(base);
         items.value = answer.items;
         for (const d of answer.items) if (d.typicalDurationMs !== null) typical.set(d.instanceType, d.typicalDurationMs);
-        live.anchor(answer);
       }
-      status.value = 'ready';
-    } catch (err) {
-      error.value = err instanceof ApiError ? err.problem.detail : t('error.network');
-      status.value = 'error';
-    }
-  }
+      return answer;
+    },
+    apply: (event) => {
+      if (!isDeploymentEvent(event)) return;
+      const id = event.data.deploymentId;
+      const only = deploymentId ? toValue(deploymentId) : null;
+      if (only && id !== only) return;
+      const index = items.value.findIndex((d) => d.id === id);
+      const current = index >= 0 ? items.value[index]! : null;
+      const type = current?.instanceType ?? (event.type === 'deployment_start' ? event.data.instanceType : null);
+      const next = applyLive(current, event, current?.typicalDurationMs ?? (type ? (typical.get(type) ?? null) : null));
+      if (!next) return;
+      if (index >= 0) items.value.splice(index, 1, next);
+      else items.value.unshift(next);
+      requested.value = false;
+    },
+    reset: () => {
+      items.value = [];
+      requested.value = false;
+    },
+  });
 
-  if (import.meta.client) watch(tenantId, () => void load(), { immediate: true });
-
-  return { items, status, error, requested, load, state: live.state };
+  return { items, status: resource.status, error: resource.error, requested, load: resource.load, state: resource.state };
 }

@@ -1,5 +1,5 @@
+import { shallowReactive } from 'vue';
 import esMX, { type MessageKey, type Messages } from '../i18n/es-MX';
-import en from '../i18n/en';
 
 /**
  * A deliberately tiny i18n: two flat dictionaries, a locale cookie and `Intl` for dates. Named
@@ -10,7 +10,19 @@ export const LOCALES = ['es-MX', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'es-MX';
 
-const DICTIONARIES: Record<Locale, Messages> = { 'es-MX': esMX, en };
+/**
+ * The default dictionary ships with the app; the others load when chosen (first-load JavaScript is a
+ * budget: B5). Until one arrives, its texts are the default's.
+ */
+const DICTIONARIES = shallowReactive<Partial<Record<Locale, Messages>>>({ 'es-MX': esMX });
+const LOADERS: Record<Exclude<Locale, 'es-MX'>, () => Promise<{ default: Messages }>> = { en: () => import('../i18n/en') };
+
+function ensureDictionary(locale: Locale): void {
+  if (DICTIONARIES[locale] || locale === 'es-MX') return;
+  void LOADERS[locale]().then((module) => {
+    DICTIONARIES[locale] = module.default;
+  });
+}
 /** One year, in seconds: the choice should outlive the session. */
 const LOCALE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365;
 
@@ -33,13 +45,16 @@ export function useT() {
   // anything a user typed, hence the check.
   const locale = useState<Locale>('neo-locale', () => (isLocale(cookie.value) ? cookie.value : DEFAULT_LOCALE));
 
+  if (import.meta.client) ensureDictionary(locale.value);
+
   function setLocale(next: Locale): void {
+    ensureDictionary(next);
     locale.value = next;
     cookie.value = next;
   }
 
   function t(key: MessageKey, params?: MessageParams): string {
-    const template = DICTIONARIES[locale.value][key];
+    const template = (DICTIONARIES[locale.value] ?? esMX)[key];
     if (!params) return template;
     return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
   }

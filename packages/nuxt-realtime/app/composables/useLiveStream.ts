@@ -1,102 +1,75 @@
-import type { AnyEventEnvelope } from '@neo/contracts';
-import type { HistoryAnchor } from '../utils/live-anchor';
+import { LiveStream, historyCatchUp, type LiveAnchor, type SequencedEvent } from '@neo/realtime-client';
+import type { JoinContext, LeaveContext, SubscriptionState } from 'centrifuge';
 
-/**
- * Joins a channel's live stream to state loaded over HTTP, with no gap and no double.
- *
- * The subscription starts at once and buffers; `anchor()` gets the snapshot's `streamSeq` (every event
- * up to it is in the state) and `pendingEventIds` (events in the state that the relay has not yet
- * published; they will come with a higher `seq` and are skipped). Events after the anchor are then
- * applied once, in `seq` order; a hole in the sequence (or a resubscribe Centrifugo could not recover)
- * is filled from `GET /v1/history?afterSeq=` before going on.
- */
-export interface LiveStreamOptions {
-  /** Loads the state again (and anchors again); called a little later when an anchor could not be exact. */
+/** A subscription's state, as plain strings (Centrifuge's `SubscriptionState` values). */
+export type ChannelState = `${SubscriptionState}`;
+
+export interface LiveStreamOptions<E> {
+  /** `'seq'` (default): a durable channel, holes read from `GET /v1/history?afterSeq=`. `'offset'`: presence. */
+  mode?: 'seq' | 'offset';
+  /** Each event once, in order, after the anchored state. */
+  onEvent: (event: E) => void;
+  /** Loads the state again (then anchors): an inexact anchor (seq), every (re)subscribe or a hole (offset). */
   reload?: () => void;
-  /** How long to wait before that reload, ms. Default 2000. */
-  reloadDelayMs?: number;
+  onJoin?: (ctx: JoinContext) => void;
+  onLeave?: (ctx: LeaveContext) => void;
 }
 
-export function useLiveStream(channel: MaybeRefOrGetter<string>, onEvent: (event: AnyEventEnvelope) => void, options: LiveStreamOptions = {}) {
+/**
+ * The engine (`@neo/realtime-client`'s LiveStream) on `channel` for as long as the calling scope lives:
+ * a thin adapter that gives it the tab's shared subscriptions and the service's history, and exposes
+ * the subscription's state as a ref. An empty channel name means "nothing to subscribe to"; when the
+ * name changes, the old stream stops and a new one starts (it waits for its `anchor`).
+ */
+export function useLiveStream<E extends SequencedEvent>(channel: MaybeRefOrGetter<string>, options: LiveStreamOptions<E>) {
+  const realtime = useRealtimeClient();
   const { apiFetch } = useAuth();
-  let lastSeq: number | null = null;
-  let skip = new Set<string>();
-  let buffer: AnyEventEnvelope[] = [];
-  let catchingUp = false;
+  const state = shallowRef<ChannelState>('unsubscribed');
+  let stream: LiveStream<E> | null = null;
 
-  function deliver(event: AnyEventEnvelope): void {
-    if (typeof event.seq === 'number') {
-      if (lastSeq !== null && event.seq <= lastSeq) return;
-      lastSeq = event.seq;
-    }
-    if (skip.delete(event.id)) return;
-    onEvent(event);
+  function detach(): void {
+    stream?.stop();
+    stream = null;
+    state.value = 'unsubscribed';
   }
 
-  function receive(event: AnyEventEnvelope): void {
-    if (lastSeq === null || catchingUp) {
-      buffer.push(event);
-      return;
-    }
-    if (typeof event.seq === 'number' && event.seq > lastSeq + 1) {
-      buffer.push(event);
-      void catchUp();
-      return;
-    }
-    deliver(event);
+  function attach(name: string): void {
+    const common = { source: realtime, channel: name, onJoin: options.onJoin, onLeave: options.onLeave, onState: (s: ChannelState) => (state.value = s) };
+    const reload = () => options.reload?.();
+    stream =
+      options.mode === 'offset'
+        ? new LiveStream<E>({ ...common, mode: 'offset', onEvent: (e) => options.onEvent(e), reload })
+        : new LiveStream<E>({
+            ...common,
+            fetchAfter: historyCatchUp((path, init) => apiFetch(path, init), name) as (afterSeq: number, limit: number, signal: AbortSignal) => Promise<E[]>,
+            onEvent: options.onEvent,
+            reload,
+          });
+    stream.start();
+    state.value = stream.state;
   }
 
-  async function catchUp(): Promise<void> {
-    if (catchingUp || lastSeq === null) return;
-    catchingUp = true;
-    const name = toValue(channel);
-    try {
-      for (let delay = 500; ; delay = Math.min(5_000, delay * 2)) {
-        try {
-          let page: AnyEventEnvelope[];
-          do {
-            const query = new URLSearchParams({ channel: name, afterSeq: String(lastSeq ?? 0), limit: '200' });
-            page = (await apiFetch<{ items: AnyEventEnvelope[] }>(`/v1/history?${query}`)).items;
-            page.forEach(deliver);
-          } while (page.length === 200);
-          break;
-        } catch {
-          // Temporary (network, 503): the buffer keeps live events meanwhile.
-          await new Promise((r) => setTimeout(r, delay));
-        }
-      }
-    } finally {
-      catchingUp = false;
-    }
-    const pending = buffer.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
-    buffer = [];
-    pending.forEach(receive);
+  if (import.meta.client) {
+    watch(
+      () => toValue(channel),
+      (name) => {
+        detach();
+        if (name) attach(name);
+      },
+      { immediate: true },
+    );
+    onScopeDispose(detach);
   }
 
-  const { state, isSubscribed } = useChannel<AnyEventEnvelope>(channel, (data) => receive(data));
-
-  // After a resubscribe, fetch what the store has beyond our position (harmless when Centrifugo
-  // recovered it all: those are dropped by `seq`).
-  watch(state, (next, previous) => {
-    if (next === 'subscribed' && previous !== 'subscribed') void catchUp();
-  });
-
-  /** Sets the position of freshly loaded state; live events before it are dropped, after it applied. */
-  let reloadTimer: ReturnType<typeof setTimeout> | null = null;
-  function anchor(at: HistoryAnchor): void {
-    lastSeq = at.streamSeq;
-    skip = new Set(at.pendingEventIds);
-    void catchUp();
-    // Too many events were pending to list them all: some live events may repeat what the state holds.
-    // Once the relay has caught up, loading again gives an exact join.
-    if (at.pendingOverflow && options.reload && !reloadTimer) {
-      reloadTimer = setTimeout(() => {
-        reloadTimer = null;
-        options.reload?.();
-      }, options.reloadDelayMs ?? 2000);
-    }
-  }
-  if (getCurrentScope()) onScopeDispose(() => reloadTimer && clearTimeout(reloadTimer));
-
-  return { state, isSubscribed, anchor };
+  const isSubscribed = computed(() => state.value === 'subscribed');
+  return {
+    state: readonly(state),
+    isSubscribed,
+    /** Where freshly loaded state of the current channel stands. */
+    anchor: (at: LiveAnchor) => stream?.anchor(at),
+    /** The state is being loaded again: hold live events until the next anchor. */
+    unanchor: () => stream?.unanchor(),
+    /** The channel the stream runs on now ('' when none). */
+    channel: () => stream?.channel ?? '',
+  };
 }

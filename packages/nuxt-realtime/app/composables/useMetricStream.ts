@@ -1,5 +1,8 @@
 import type { ShallowRef } from 'vue';
-import type { AnyEventEnvelope, EventData } from '@neo/contracts';
+import type { ChannelEventMap, HistoryPage } from '@neo/contracts';
+
+/** What `metrics:{tenantId}` and `admin:metrics` carry. */
+type MetricPublication = ChannelEventMap['metrics'] | ChannelEventMap['admin:metrics'];
 import { DEFAULT_WINDOW, MetricSeries, sampleOf, type MetricSample } from '../utils/metric-series';
 
 /** Samples of one channel, per instance (`''` = the platform host), kept across page visits. */
@@ -40,15 +43,13 @@ function seriesOf(entry: MetricCacheEntry, key: string): MetricSeries {
   return series;
 }
 
-function applyEvent(entry: MetricCacheEntry, event: AnyEventEnvelope): void {
+function applyEvent(entry: MetricCacheEntry, event: MetricPublication | HistoryPage['items'][number]): void {
   if (typeof event.seq === 'number') entry.lastSeq = Math.max(entry.lastSeq ?? 0, event.seq);
   if (event.type !== 'metrics_update') return;
-  const data = event.data as EventData<'metrics_update'>;
+  const data = event.data;
   seriesOf(entry, data.instanceId ?? '').push(sampleOf(data, event.timestamp));
   entry.touchedAt = Date.now();
 }
-
-export type MetricLoadState = 'loading' | 'ready' | 'error';
 
 /**
  * The metrics of one channel as bounded time series: filled from `GET /v1/history` on the first paint
@@ -56,48 +57,38 @@ export type MetricLoadState = 'loading' | 'ready' | 'error';
  */
 export function useMetricStream(channel: MaybeRefOrGetter<string>) {
   const { apiFetch } = useAuth();
-  const { t } = useT();
-  const status = ref<MetricLoadState>('loading');
-  const error = ref<string | null>(null);
   const entry = shallowRef<MetricCacheEntry | null>(null);
 
-  const live = useLiveStream(channel, (event) => {
-    if (!entry.value) return;
-    applyEvent(entry.value, event);
-    entry.value.tick.value++;
-  });
-
-  async function load(): Promise<void> {
-    const name = toValue(channel);
-    if (!name) return;
-    const current = entryFor(name);
-    entry.value = current;
-    if (current.lastSeq !== null && Date.now() - current.touchedAt < RESUME_WITHIN_MS) {
-      status.value = 'ready';
-      live.anchor({ streamSeq: current.lastSeq, pendingEventIds: [] });
-      return;
-    }
-    status.value = 'loading';
-    error.value = null;
-    try {
+  /** null: the cache is recent, the stream resumes from it without a read. */
+  type Answer = HistoryPage | null;
+  const resource = useLiveResource<Answer, MetricPublication>({
+    channel,
+    fetch: async (name) => {
+      const current = entryFor(name);
+      entry.value = current;
+      if (current.lastSeq !== null && Date.now() - current.touchedAt < RESUME_WITHIN_MS) return null;
       const query = new URLSearchParams({ channel: name, limit: String(HISTORY_LIMIT) });
-      const page = await apiFetch<{ items: AnyEventEnvelope[] }>(`/v1/history?${query}`);
+      return apiFetch<HistoryPage>(`/v1/history?${query}`);
+    },
+    accept: (page, name) => {
+      const current = entryFor(name);
+      entry.value = current;
+      if (!page) return { streamSeq: current.lastSeq ?? 0 };
       current.series.clear();
       current.lastSeq = null;
       const oldestFirst = [...page.items].reverse();
       for (const event of oldestFirst) applyEvent(current, event);
       current.touchedAt = Date.now();
       current.tick.value++;
-      status.value = 'ready';
-      // Stored but not yet relayed events come again live with a higher `seq`: skipped by id.
-      live.anchor({ streamSeq: current.lastSeq ?? 0, pendingEventIds: oldestFirst.filter((e) => typeof e.seq !== 'number').map((e) => e.id) });
-    } catch (err) {
-      error.value = err instanceof ApiError ? err.problem.detail : t('error.network');
-      status.value = 'error';
-    }
-  }
-
-  if (import.meta.client) watch(() => toValue(channel), () => void load(), { immediate: true });
+      // Stored but not yet numbered events come again live with a higher `seq`: skipped by id.
+      return { streamSeq: current.lastSeq ?? 0, pendingEventIds: oldestFirst.filter((e) => typeof e.seq !== 'number').map((e) => e.id) };
+    },
+    apply: (event) => {
+      if (!entry.value) return;
+      applyEvent(entry.value, event);
+      entry.value.tick.value++;
+    },
+  });
 
   /** The series of one instance (`''` = the host); re-evaluated on every change. */
   function series(key = ''): MetricSeries | null {
@@ -120,5 +111,5 @@ export function useMetricStream(channel: MaybeRefOrGetter<string>) {
   /** Changes whenever any series of the channel changes (series objects themselves are mutated in place). */
   const tick = computed(() => entry.value?.tick.value ?? 0);
 
-  return { status, error, load, series, keys, seed, tick, state: live.state };
+  return { status: resource.status, error: resource.error, load: resource.load, series, keys, seed, tick, state: resource.state };
 }

@@ -1,32 +1,31 @@
-import { tenantChannel, type AnyEventEnvelope } from '@neo/contracts';
-import type { HistoryAnchor } from '../utils/live-anchor';
+import {
+  tenantChannel,
+  type ChannelEventMap,
+  type Notification,
+  type NotificationListResponse,
+  type NotificationReadResponse,
+  type NotificationsReadAllResponse,
+} from '@neo/contracts';
+import type { SeqAnchor as HistoryAnchor } from '@neo/realtime-client';
+
+/** What `billing:{tenantId}` carries. */
+type BillingPublication = ChannelEventMap['billing'];
 
 export const BILLING_TYPES = ['billing_invoice', 'billing_payment', 'billing_plan_change', 'billing_usage_alert', 'billing_subscription'] as const;
 export type BillingType = (typeof BILLING_TYPES)[number];
 
 /** A billing notification with the caller's read state (read state is stored by the service, per user). */
-export interface BillingNotification {
-  id: string;
-  type: BillingType;
-  status: string | null;
-  amount: number | null;
-  currency: string | null;
-  message: string | null;
-  details: Record<string, string | number>;
-  createdAt: string;
-  read: boolean;
-}
+export type BillingNotification = Notification;
 
-interface NotificationPage extends HistoryAnchor {
-  items: BillingNotification[];
-  unreadCount: number;
-  nextCursor: string | null;
-}
+type NotificationPage = NotificationListResponse;
 
 export interface NotificationFilter {
   type: BillingType | 'all';
   unreadOnly: boolean;
 }
+
+/** The live feed's reload (there is one feed per page tree): a retry must anchor the stream again. */
+let feedReload: (() => Promise<void>) | null = null;
 
 /**
  * The billing notification centre of this tab, shared by the header badge and the billing page
@@ -44,7 +43,8 @@ export function useNotificationCenter() {
   /** A failed mark-read, shown next to the list. */
   const actionError = useState<string | null>('neo-notifications-action-error', () => null);
 
-  const canRead = computed(() => Boolean(user.value?.tenantId) && (user.value?.permissions.includes('billing:read') ?? false));
+  const { can } = useAccess();
+  const canRead = computed(() => can('read', 'billing'));
   const base = computed(() => `/v1/tenants/${encodeURIComponent(user.value?.tenantId ?? '')}/notifications`);
 
   const messageOf = (err: unknown) => (err instanceof ApiError ? err.problem.detail : t('error.network'));
@@ -91,7 +91,7 @@ export function useNotificationCenter() {
   async function markRead(id: string): Promise<void> {
     actionError.value = null;
     try {
-      const answer = await apiFetch<{ unreadCount: number }>(`${base.value}/${encodeURIComponent(id)}/read`, { method: 'POST', body: {} });
+      const answer = await apiFetch<NotificationReadResponse>(`${base.value}/${encodeURIComponent(id)}/read`, { method: 'POST', body: {} });
       items.value = items.value.map((n) => (n.id === id ? { ...n, read: true } : n)).filter((n) => !filter.value.unreadOnly || !n.read);
       unreadCount.value = answer.unreadCount;
     } catch (err) {
@@ -102,7 +102,7 @@ export function useNotificationCenter() {
   async function markAllRead(): Promise<void> {
     actionError.value = null;
     try {
-      const answer = await apiFetch<{ unreadCount: number }>(`${base.value}/read-all`, { method: 'POST', body: {} });
+      const answer = await apiFetch<NotificationsReadAllResponse>(`${base.value}/read-all`, { method: 'POST', body: {} });
       items.value = filter.value.unreadOnly ? [] : items.value.map((n) => ({ ...n, read: true }));
       unreadCount.value = answer.unreadCount;
     } catch (err) {
@@ -116,12 +116,12 @@ export function useNotificationCenter() {
    * list (a filter change, say) already brought it in: the live stream delivers each event once, so
    * the caller's toast is still due; only the counts must not grow twice.
    */
-  async function arrived(event: AnyEventEnvelope): Promise<BillingNotification | null> {
+  async function arrived(event: BillingPublication): Promise<BillingNotification | null> {
     const known = items.value.find((n) => n.id === event.id);
     if (known) return known;
     let notification: BillingNotification;
     try {
-      notification = await apiFetch<BillingNotification>(`${base.value}/${encodeURIComponent(event.id)}`);
+      notification = await apiFetch<Notification>(`${base.value}/${encodeURIComponent(event.id)}`);
     } catch {
       return null;
     }
@@ -134,7 +134,9 @@ export function useNotificationCenter() {
   }
 
   const channel = computed(() => (canRead.value && user.value?.tenantId ? tenantChannel('billing', user.value.tenantId) : ''));
-  return { items, unreadCount, nextCursor, status, error, actionError, filter, canRead, channel, load, loadMore, markRead, markAllRead, arrived };
+  /** Loads again and re-anchors the live feed (a retry after a failed load). */
+  const retry = (): Promise<unknown> => (feedReload ?? load)();
+  return { items, unreadCount, nextCursor, status, error, actionError, filter, canRead, channel, load, loadMore, markRead, markAllRead, arrived, retry };
 }
 
 /**
@@ -145,21 +147,29 @@ export function useNotificationFeed() {
   const center = useNotificationCenter();
   const toast = useToast();
   const { describe } = useNotificationText();
-  const live = useLiveStream(center.channel, (event) => {
-    void center.arrived(event).then((n) => {
-      if (!n) return;
-      const text = describe(n);
-      toast.add({ title: text.title, description: text.body, icon: text.icon, color: text.color });
-    });
-  }, { reload: () => void reload() });
+  const live = useLiveStream<BillingPublication>(center.channel, {
+    onEvent: (event) => {
+      void center.arrived(event).then((n) => {
+        if (!n) return;
+        const text = describe(n);
+        toast.add({ title: text.title, description: text.body, icon: text.icon, color: text.color });
+      });
+    },
+    reload: () => void reload(),
+  });
   async function reload(): Promise<void> {
+    live.unanchor();
     const anchor = await center.load();
     if (anchor) live.anchor(anchor);
   }
   if (import.meta.client) {
+    feedReload = reload;
+    onScopeDispose(() => {
+      if (feedReload === reload) feedReload = null;
+    });
     watch(center.channel, (name) => name && void reload(), { immediate: true });
-    // A filter change reloads the page; the stream position stays valid (arrivals are deduplicated by id).
-    watch(() => ({ ...center.filter.value }), () => void center.load(), { deep: true });
+    // A filter change loads the list again, and the stream joins it again from its anchor.
+    watch(() => ({ ...center.filter.value }), () => void reload(), { deep: true });
   }
   return { ...center, reload };
 }

@@ -1,5 +1,5 @@
-import { tenantChannel, type EventData, type PresenceMember, type PresenceStatus, type StreamPosition } from '@neo/contracts';
-import type { JoinContext, LeaveContext, PublicationContext, Subscription, SubscriptionStateContext } from 'centrifuge';
+import { tenantChannel, type ChannelEventMap, type PresenceListResponse, type PresenceMember, type PresenceStatus } from '@neo/contracts';
+import type { JoinContext, LeaveContext } from 'centrifuge';
 
 export type { PresenceMember };
 
@@ -17,23 +17,19 @@ export function sortMembers(list: readonly PresenceMember[], meId: string | null
 /** A reload after join/leave, coalesced: a tab opening several subscriptions causes one request (ms). */
 const RELOAD_DEBOUNCE_MS = 300;
 
+/** What `presence:{tenantId}` carries. */
+type PresenceEvent = ChannelEventMap['presence'];
+
 /**
  * Who of a tenant is here: the list from the service (status, page, last seen, connections), kept live by
- * `presence_update` publications and Centrifugo's join/leave on `presence:{tenantId}`. Holding it also
- * makes this tab present (Centrifugo's presence counts subscribers). Released when the scope ends.
+ * `presence_update` publications and Centrifugo's join/leave on `presence:{tenantId}` (the engine's offset
+ * mode: the list is read once subscribed, and again after every resubscribe, since join/leave are not in
+ * any history). Holding it also makes this tab present (Centrifugo's presence counts subscribers).
  */
 export function usePresence(tenantId: MaybeRefOrGetter<string>) {
-  const realtime = useRealtimeClient();
   const { user, apiFetch } = useAuth();
-  const { t, locale } = useT();
+  const { locale } = useT();
   const members = ref<PresenceMember[]>([]);
-  const status = ref<'loading' | 'ready' | 'error'>('loading');
-  const error = ref<string | null>(null);
-
-  let subscription: Subscription | null = null;
-  let position: StreamPosition | null = null;
-  let loading = false;
-  let buffer: PublicationContext[] = [];
   let reloadTimer: ReturnType<typeof setTimeout> | null = null;
 
   function upsert(userId: string, change: (current: PresenceMember | null) => PresenceMember | null): void {
@@ -44,9 +40,8 @@ export function usePresence(tenantId: MaybeRefOrGetter<string>) {
     else members.value.push(next);
   }
 
-  function applyPublication(ctx: PublicationContext): void {
-    const event = ctx.data as { type?: string; data?: EventData<'presence_update'> };
-    if (event.type !== 'presence_update' || !event.data) return;
+  function applyPublication(event: PresenceEvent): void {
+    if (event.type !== 'presence_update') return;
     const data = event.data;
     upsert(data.userId, (current) => ({
       userId: data.userId,
@@ -58,14 +53,6 @@ export function usePresence(tenantId: MaybeRefOrGetter<string>) {
       connections: data.status === 'offline' ? 0 : Math.max(1, current?.connections ?? 1),
     }));
   }
-
-  const onPublication = (ctx: PublicationContext) => {
-    if (loading) {
-      buffer.push(ctx);
-      return;
-    }
-    applyPublication(ctx);
-  };
 
   const onJoin = (ctx: JoinContext) => {
     const { user: userId, connInfo } = ctx.info;
@@ -91,76 +78,30 @@ export function usePresence(tenantId: MaybeRefOrGetter<string>) {
     scheduleReload();
   };
 
-  const onState = (ctx: SubscriptionStateContext) => {
-    // (Re)subscribed: join/leave may have been missed while away, the list is read again.
-    if (ctx.newState === 'subscribed') void load();
-  };
+  type Answer = PresenceListResponse;
+  const resource = useLiveResource<Answer, PresenceEvent>({
+    channel: () => (toValue(tenantId) ? tenantChannel('presence', toValue(tenantId)) : ''),
+    mode: 'offset',
+    fetch: () => apiFetch<Answer>(`/v1/tenants/${encodeURIComponent(toValue(tenantId))}/presence`),
+    accept: (answer) => {
+      members.value = answer.members;
+      return { position: answer.position };
+    },
+    apply: applyPublication,
+    reset: () => {
+      members.value = [];
+    },
+    onJoin,
+    onLeave,
+  });
 
   function scheduleReload(): void {
     if (reloadTimer) clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(() => void load(), RELOAD_DEBOUNCE_MS);
+    reloadTimer = setTimeout(() => void resource.load(), RELOAD_DEBOUNCE_MS);
   }
-
-  async function load(): Promise<void> {
-    const id = toValue(tenantId);
-    if (!id) return;
-    loading = true;
-    if (members.value.length === 0) status.value = 'loading';
-    error.value = null;
-    try {
-      const answer = await apiFetch<{ members: PresenceMember[]; position: StreamPosition | null }>(`/v1/tenants/${encodeURIComponent(id)}/presence`);
-      members.value = answer.members;
-      position = answer.position;
-      status.value = 'ready';
-    } catch (err) {
-      error.value = err instanceof ApiError ? err.problem.detail : t('error.network');
-      status.value = 'error';
-    } finally {
-      loading = false;
-      // Publications at or before the position read with the list are in it already; later ones apply.
-      const pending = buffer.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
-      buffer = [];
-      for (const ctx of pending) {
-        if (position && ctx.offset !== undefined && ctx.offset <= position.offset) continue;
-        applyPublication(ctx);
-      }
-    }
-  }
-
-  function detach(): void {
-    if (reloadTimer) clearTimeout(reloadTimer);
-    reloadTimer = null;
-    if (!subscription) return;
-    subscription.off('publication', onPublication);
-    subscription.off('join', onJoin);
-    subscription.off('leave', onLeave);
-    subscription.off('state', onState);
-    realtime.release(subscription);
-    subscription = null;
-  }
-
-  if (import.meta.client) {
-    watch(
-      () => toValue(tenantId),
-      (id) => {
-        detach();
-        members.value = [];
-        if (!id) return;
-        // Subscribed first, the list read after: nothing published in between is lost (buffered).
-        loading = true;
-        subscription = realtime.acquire(tenantChannel('presence', id));
-        subscription.on('publication', onPublication);
-        subscription.on('join', onJoin);
-        subscription.on('leave', onLeave);
-        subscription.on('state', onState);
-        if (subscription.state === 'subscribed') void load();
-      },
-      { immediate: true },
-    );
-    onScopeDispose(detach);
-  }
+  if (getCurrentScope()) onScopeDispose(() => reloadTimer && clearTimeout(reloadTimer));
 
   const sorted = computed(() => sortMembers(members.value, user.value?.id ?? null, locale.value));
   const online = computed(() => members.value.filter((m) => m.status !== 'offline').length);
-  return { members: sorted, online, status, error, load };
+  return { members: sorted, online, status: resource.status, error: resource.error, load: resource.load };
 }

@@ -1,4 +1,4 @@
-import { tenantChannel, type InstanceMetricsView } from '@neo/contracts';
+import { tenantChannel, type InstanceListResponse, type InstanceMetricsView } from '@neo/contracts';
 import { sampleOf, type MetricSample } from '../utils/metric-series';
 
 /** One of the tenant's instances as `GET /v1/tenants/{t}/metrics/instances` returns it (from the contract). */
@@ -11,7 +11,8 @@ export type InstanceMetrics = InstanceMetricsView;
 export function useTenantMetrics() {
   const { user, apiFetch } = useAuth();
   const tenantId = computed(() => user.value?.tenantId ?? '');
-  const canRead = computed(() => Boolean(tenantId.value) && (user.value?.permissions.includes('metrics:read') ?? false));
+  const { can } = useAccess();
+  const canRead = computed(() => can('read', 'metrics'));
   const stream = useMetricStream(() => (canRead.value ? tenantChannel('metrics', tenantId.value) : ''));
   /** Instance types by id (the stream carries figures only). */
   const types = useState<Record<string, string>>('neo-instance-types', () => ({}));
@@ -20,7 +21,7 @@ export function useTenantMetrics() {
   async function loadInstances(): Promise<void> {
     if (!canRead.value) return;
     try {
-      const answer = await apiFetch<{ instances: InstanceMetrics[]; activeInstances: number }>(`/v1/tenants/${encodeURIComponent(tenantId.value)}/metrics/instances`);
+      const answer = await apiFetch<InstanceListResponse>(`/v1/tenants/${encodeURIComponent(tenantId.value)}/metrics/instances`);
       activeInstances.value = answer.activeInstances;
       types.value = { ...types.value, ...Object.fromEntries(answer.instances.filter((i) => i.instanceType !== null).map((i) => [i.instanceId, i.instanceType!])) };
       // An instance quiet for longer than the history window still gets a card, from its last sample.

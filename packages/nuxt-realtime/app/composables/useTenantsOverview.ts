@@ -1,11 +1,7 @@
-/** One tenant's row in the operators' overview. */
-export interface TenantOverview {
-  tenantId: string;
-  name: string;
-  onlineUsers: number;
-  activeDeployments: number;
-  openAlerts: number;
-}
+import type { TenantOverview, TenantsOverviewResponse } from '@neo/contracts';
+
+/** One tenant's row in the operators' overview (the contract's response type). */
+export type { TenantOverview };
 
 /** How often the overview is read again while shown (ms): it sums several streams, none of them ours. */
 const REFRESH_MS = 10_000;
@@ -20,7 +16,7 @@ export function useTenantsOverview() {
 
   async function load(): Promise<void> {
     try {
-      const answer = await apiFetch<{ tenants: TenantOverview[] }>('/v1/admin/tenants/overview');
+      const answer = await apiFetch<TenantsOverviewResponse>('/v1/admin/tenants/overview');
       tenants.value = answer.tenants;
       status.value = 'ready';
       error.value = null;

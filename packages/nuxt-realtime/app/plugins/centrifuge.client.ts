@@ -1,11 +1,12 @@
 import { Centrifuge, UnauthorizedError, type Subscription, type State } from 'centrifuge';
 import type { TokenResponse } from '@neo/contracts';
+import { SubscriptionPool, type SubscriptionSource } from '@neo/realtime-client';
 
 /** The client's connection state, as plain strings (Centrifuge's `State` enum values). */
 export type ConnectionState = `${State}`;
 
 /** The one real-time connection of this tab, as the composables see it. */
-export interface RealtimeClient {
+export interface RealtimeClient extends SubscriptionSource {
   /** Reactive connection state; `'disconnected'` until something connects. */
   readonly state: Readonly<Ref<ConnectionState>>;
   /** Connects (once) when a user is logged in; a no-op otherwise or when already connecting. */
@@ -24,8 +25,7 @@ export default defineNuxtPlugin(() => {
   const auth = useAuth();
   const state = shallowRef<ConnectionState>('disconnected');
 
-  let client: Centrifuge | null = null;
-  const holders = new Map<string, number>();
+  let pool: SubscriptionPool | null = null;
 
   /** POSTs a token request; 401/403 become `null` so each caller decides what a refusal means. */
   async function requestToken(path: string, body?: unknown): Promise<string | null> {
@@ -40,8 +40,8 @@ export default defineNuxtPlugin(() => {
   }
 
   // Created lazily: a tab that never logs in (the login page) never opens a WebSocket.
-  function getClient(): Centrifuge {
-    if (client) return client;
+  function getPool(): SubscriptionPool {
+    if (pool) return pool;
     const created = new Centrifuge(config.public.centrifugoWs, {
       // Asked again whenever the SDK needs a token (first connect, expiry), never from a cached one:
       // a refused token means the user may not connect at all, so the SDK must stop, not retry.
@@ -54,47 +54,33 @@ export default defineNuxtPlugin(() => {
     created.on('state', (ctx) => {
       state.value = ctx.newState;
     });
-    client = created;
-    return created;
+    // Subscriptions shared per channel, counted by the engine's pool. Recovery and positioning are
+    // left to the server: the namespace configs force them.
+    pool = new SubscriptionPool(created, {
+      getToken: async (ctx) => {
+        const token = await requestToken('/v1/realtime/subscription-token', { channel: ctx.channel });
+        // '' tells the SDK the user has no permission: it unsubscribes instead of retrying forever.
+        return token ?? '';
+      },
+    });
+    return pool;
   }
 
   function connect(): void {
     if (!auth.isLoggedIn.value) return;
-    const current = getClient();
+    const current = getPool().client;
     if (current.state === 'disconnected') current.connect();
   }
 
   function acquire(channel: string): Subscription {
-    const current = getClient();
-    let subscription = current.getSubscription(channel);
-    if (!subscription) {
-      subscription = current.newSubscription(channel, {
-        // Recovery and positioning are left to the server: the namespace configs force them.
-        getToken: async (ctx) => {
-          const token = await requestToken('/v1/realtime/subscription-token', { channel: ctx.channel });
-          // '' tells the SDK the user has no permission: it unsubscribes instead of retrying forever.
-          return token ?? '';
-        },
-      });
-    }
-    holders.set(channel, (holders.get(channel) ?? 0) + 1);
-    if (subscription.state === 'unsubscribed') subscription.subscribe();
+    const subscription = getPool().acquire(channel);
     connect();
     return subscription;
   }
 
   function release(subscription: Subscription): void {
-    const channel = subscription.channel;
-    // A subscription of a client dropped at logout is already gone; only the current one counts.
-    if (!client || client.getSubscription(channel) !== subscription) return;
-    const remaining = (holders.get(channel) ?? 1) - 1;
-    if (remaining > 0) {
-      holders.set(channel, remaining);
-      return;
-    }
-    holders.delete(channel);
-    subscription.unsubscribe();
-    client.removeSubscription(subscription);
+    // A subscription of a client dropped at logout is already gone.
+    pool?.release(subscription);
   }
 
   // At logout (or when another user signs in) the client is dropped rather than only disconnected: it
@@ -104,12 +90,11 @@ export default defineNuxtPlugin(() => {
   watch(
     () => auth.user.value?.id ?? null,
     (userId, previous) => {
-      if (userId === previous || !client) return;
-      const old = client;
-      client = null;
-      holders.clear();
-      old.disconnect();
-      for (const subscription of Object.values(old.subscriptions())) old.removeSubscription(subscription);
+      if (userId === previous || !pool) return;
+      const old = pool;
+      pool = null;
+      old.client.disconnect();
+      old.clear();
       state.value = 'disconnected';
     },
   );

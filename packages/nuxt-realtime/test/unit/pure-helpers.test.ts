@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceMember } from '@neo/contracts';
 import { MetricSeries, levelOf } from '../../app/utils/metric-series';
-import { SeqTracker } from '../../app/utils/event-stream';
 import { sortMembers } from '../../app/composables/usePresence';
 
 const sample = (t: number, cpu = 10) => ({ t, cpu, memory: 0, disk: 0, networkIn: 0, networkOut: 0 });
@@ -23,18 +22,6 @@ describe('MetricSeries', () => {
 describe('levelOf', () => {
   it.each([[0, 'ok'], [69.9, 'ok'], [70, 'warn'], [89.9, 'warn'], [90, 'critical'], [100, 'critical']])('%s %% is %s', (p, level) => {
     expect(levelOf(p)).toBe(level);
-  });
-});
-
-describe('SeqTracker', () => {
-  it('accepts each sequence once per channel, and unsequenced envelopes once by id', () => {
-    const t = new SeqTracker();
-    expect(t.accept({ id: 'a', seq: 1 }, 'x')).toBe(true);
-    expect(t.accept({ id: 'a', seq: 1 }, 'x')).toBe(false);
-    expect(t.accept({ id: 'b', seq: 1 }, 'y')).toBe(true);
-    expect(t.accept({ id: 'c' })).toBe(true);
-    expect(t.accept({ id: 'c' })).toBe(false);
-    expect(t.lastSeen('x')).toBe(1);
   });
 });
 

@@ -1,0 +1,23 @@
+import { authorize, isOperator, tenantChannel, type Action, type Identity, type TenantTopic } from '@neo/contracts';
+
+/**
+ * What the logged-in user may do, asked of THE policy of the contract (the same function the service
+ * calls), never of the permission list directly: the UI hides exactly what the service would refuse.
+ */
+export function useAccess() {
+  const { user } = useAuth();
+  const identity = computed<Identity | null>(() => {
+    const u = user.value;
+    return u ? { sub: u.id, name: u.name, tenantId: u.tenantId, roles: u.roles, permissions: u.permissions, operator: u.operator } : null;
+  });
+
+  /** Whether the user may `action` the `topic` channel of their own tenant (false without a tenant). */
+  function can(action: Action, topic: TenantTopic): boolean {
+    const id = identity.value;
+    if (!id?.tenantId) return false;
+    return authorize(id, action, tenantChannel(topic, id.tenantId)).allowed;
+  }
+
+  const operator = computed(() => (identity.value ? isOperator(identity.value) : false));
+  return { identity, can, operator };
+}
