@@ -145,11 +145,15 @@ export function useNotificationFeed() {
   const center = useNotificationCenter();
   const toast = useToast();
   const { describe } = useNotificationText();
+  const { t } = useT();
+  const { announce } = useAnnouncer();
   const live = useLiveStream(center.channel, (event) => {
     void center.arrived(event).then((n) => {
       if (!n) return;
       const text = describe(n);
       toast.add({ title: text.title, description: text.body, icon: text.icon, color: text.color });
+      // The toast is gone in seconds and a burst would flood a screen reader: the announcer coalesces.
+      announce(t('a11y.notificationArrived', { title: text.title, n: center.unreadCount.value }));
     });
   }, { reload: () => void reload() });
   async function reload(): Promise<void> {
