@@ -146,7 +146,7 @@ export function useNotificationFeed() {
   const toast = useToast();
   const { describe } = useNotificationText();
   const { t } = useT();
-  const { announce } = useAnnouncer();
+  const { announce } = usePoliteAnnouncer();
   const live = useLiveStream(center.channel, (event) => {
     void center.arrived(event).then((n) => {
       if (!n) return;

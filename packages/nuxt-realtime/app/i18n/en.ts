@@ -200,7 +200,6 @@ const en: Messages = {
   'dashboard.levelOk': 'Normal (under 70 %)',
   'billing.filterType': 'Notification type',
   'deployments.instanceType': 'Instance type',
-  'presence.myStatusIs': 'My status: {status}',
 };
 
 export default en;

@@ -201,7 +201,6 @@ const esMX = {
   'dashboard.levelOk': 'Normal (menos del 70 %)',
   'billing.filterType': 'Tipo de notificación',
   'deployments.instanceType': 'Tipo de instancia',
-  'presence.myStatusIs': 'Mi estado: {status}',
 } satisfies Record<string, string>;
 
 export default esMX;
