@@ -162,6 +162,9 @@ describe('accessibility (WCAG 2.1 AA, axe-core in Chromium)', () => {
       await check(page, '/billing');
       await ingestOk({ type: 'billing_invoice', tenantId: 'acme', data: { invoiceId: `F-A11Y-${locale}`, amount: 10, currency: 'MXN' } });
       await page.locator('[data-slot="viewport"] li').first().waitFor({ timeout: 15_000 });
+      // The toaster's tabbable focus sentinels (reka-ui) are there, and not aria-hidden (see the layer's toast-focus-proxy plugin).
+      await expect.poll(() => page.locator('[role="region"]:has([data-slot="viewport"]) > span[tabindex="0"]').count()).toBeGreaterThan(0);
+      expect(await page.locator('[role="region"]:has([data-slot="viewport"]) > span[tabindex="0"][aria-hidden="true"]').count()).toBe(0);
       await check(page, '/billing (notification toast open)');
       // The header's panel: my status and the team.
       await page.getByTestId('presence-status-menu').click();
