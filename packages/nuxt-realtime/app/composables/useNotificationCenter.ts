@@ -147,12 +147,16 @@ export function useNotificationFeed() {
   const center = useNotificationCenter();
   const toast = useToast();
   const { describe } = useNotificationText();
+  const { t } = useT();
+  const { announce } = usePoliteAnnouncer();
   const live = useLiveStream<BillingPublication>(center.channel, {
     onEvent: (event) => {
       void center.arrived(event).then((n) => {
         if (!n) return;
         const text = describe(n);
         toast.add({ title: text.title, description: text.body, icon: text.icon, color: text.color });
+        // The toast is gone in seconds and a burst would flood a screen reader: the announcer coalesces.
+        announce(t('a11y.notificationArrived', { title: text.title, n: center.unreadCount.value }));
       });
     },
     reload: () => void reload(),

@@ -194,6 +194,18 @@ const en: Messages = {
   'presence.status.busy': 'Busy',
   'presence.status.away': 'Away',
   'presence.status.offline': 'Offline',
+
+  // Accessibility (issue 18): live announcements, text alternatives, names of controls.
+  'a11y.notificationArrived': '{title}. {n} unread',
+  'a11y.deploymentStatus': 'Deployment {instance} ({id}): {status}',
+  'a11y.deploymentEvent': 'New deployment event: {event} on {deployment}',
+  'a11y.chartFigures': 'Current figures of “{title}”',
+  'a11y.series': 'Series',
+  'a11y.currentValue': 'Current value',
+  'a11y.chartSummary': '{title}. Current figures: {figures}',
+  'dashboard.levelOk': 'Normal (under 70 %)',
+  'billing.filterType': 'Notification type',
+  'deployments.instanceType': 'Instance type',
 };
 
 export default en;

@@ -195,6 +195,18 @@ const esMX = {
   'presence.status.busy': 'Ocupado',
   'presence.status.away': 'Ausente',
   'presence.status.offline': 'Desconectado',
+
+  // Accessibility (issue 18): live announcements, text alternatives, names of controls.
+  'a11y.notificationArrived': '{title}. {n} sin leer',
+  'a11y.deploymentStatus': 'Despliegue {instance} ({id}): {status}',
+  'a11y.deploymentEvent': 'Nuevo evento de despliegue: {event} en {deployment}',
+  'a11y.chartFigures': 'Valores actuales de «{title}»',
+  'a11y.series': 'Serie',
+  'a11y.currentValue': 'Valor actual',
+  'a11y.chartSummary': '{title}. Valores actuales: {figures}',
+  'dashboard.levelOk': 'Normal (menos del 70 %)',
+  'billing.filterType': 'Tipo de notificación',
+  'deployments.instanceType': 'Tipo de instancia',
 } satisfies Record<string, string>;
 
 export default esMX;
