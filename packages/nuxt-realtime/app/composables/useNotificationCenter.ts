@@ -1,4 +1,5 @@
-import { tenantChannel, type AnyEventEnvelope } from '@neo/contracts';
+import { tenantChannel, userChannel, type AnyEventEnvelope, type ReadStateMessage } from '@neo/contracts';
+import { applyReadState } from '../utils/read-state';
 import type { HistoryAnchor } from '../utils/live-anchor';
 
 export const BILLING_TYPES = ['billing_invoice', 'billing_payment', 'billing_plan_change', 'billing_usage_alert', 'billing_subscription'] as const;
@@ -15,6 +16,8 @@ export interface BillingNotification {
   details: Record<string, string | number>;
   createdAt: string;
   read: boolean;
+  /** Invoices: the day payment is due (`YYYY-MM-DD`); null otherwise (absent from older services). */
+  dueDate?: string | null;
 }
 
 interface NotificationPage extends HistoryAnchor {
@@ -144,17 +147,41 @@ export function useNotificationCenter() {
 export function useNotificationFeed() {
   const center = useNotificationCenter();
   const toast = useToast();
-  const { describe } = useNotificationText();
+  const { describe, dueText } = useNotificationText();
   const live = useLiveStream(center.channel, (event) => {
     void center.arrived(event).then((n) => {
       if (!n) return;
       const text = describe(n);
-      toast.add({ title: text.title, description: text.body, icon: text.icon, color: text.color });
+      const due = dueText(n);
+      toast.add({ title: text.title, description: due ? `${text.body} · ${due}` : text.body, icon: text.icon, color: text.color });
     });
   }, { reload: () => void reload() });
   async function reload(): Promise<void> {
     const anchor = await center.load();
     if (anchor) live.anchor(anchor);
+  }
+
+  // Read state on every device (use case 2): a mark made on another device of this user arrives on the
+  // user's own channel and is applied by version; a mark of this tab comes back too and changes nothing.
+  const { user } = useAuth();
+  const readVersion = useState<number>('neo-notifications-read-version', () => 0);
+  const ownChannel = computed(() => (center.canRead.value && user.value?.tenantId ? userChannel(user.value.tenantId, user.value.id) : ''));
+  const own = useChannel<ReadStateMessage>(ownChannel, (message) => {
+    const result = applyReadState(center.items.value, readVersion.value, message, center.filter.value.unreadOnly);
+    if (!result.applied) return;
+    readVersion.value = result.version;
+    center.items.value = result.items;
+    center.unreadCount.value = result.unreadCount;
+    if (!result.complete) void center.load();
+  });
+  if (import.meta.client) {
+    // Nothing is kept for this channel: after a resubscribe, marks made meanwhile are read from the list.
+    let subscribedBefore = false;
+    watch(own.state, (state) => {
+      if (state !== 'subscribed') return;
+      if (subscribedBefore) void center.load();
+      subscribedBefore = true;
+    });
   }
   if (import.meta.client) {
     watch(center.channel, (name) => name && void reload(), { immediate: true });

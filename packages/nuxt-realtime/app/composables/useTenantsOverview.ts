@@ -4,6 +4,8 @@ export interface TenantOverview {
   name: string;
   onlineUsers: number;
   activeDeployments: number;
+  /** Instances of the tenant that report (online); absent from services before issue 16. */
+  activeInstances?: number;
   openAlerts: number;
 }
 
