@@ -24,6 +24,8 @@ export function applyAlertEvent(list: readonly AlertView[], event: AlertPublicat
     severity: data.severity,
     state: data.state === 'resolved' ? 'resolved' : 'open',
     message: data.message,
+    code: data.code ?? null,
+    params: data.params ?? null,
     value: data.value ?? existing?.value ?? null,
     threshold: data.threshold ?? existing?.threshold ?? null,
     tenantId: event.tenantId ?? existing?.tenantId ?? null,

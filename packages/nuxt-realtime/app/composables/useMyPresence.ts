@@ -1,4 +1,4 @@
-import type { PresenceStatus } from '@neo/contracts';
+import { PRESENCE_DEVICE_TTL_MS, type PresenceStatus } from '@neo/contracts';
 
 /** What a user chooses; `away` is detected, `offline` is what the service sees when they are gone. */
 export type ChosenStatus = 'online' | 'busy';
@@ -9,6 +9,22 @@ const MAX_PAGE_LENGTH = 200;
 const STALE_BEATS = 3;
 /** The default idle timeout: no input for 5 minutes. */
 const DEFAULT_IDLE_MS = 5 * 60_000;
+/** A device re-sends its state this often, so that the service keeps counting it (PRESENCE_DEVICE_TTL_MS / 2 at most). */
+const DEVICE_REPORT_MS = Math.floor(PRESENCE_DEVICE_TTL_MS / 2.5);
+const DEVICE_KEY = 'neo-device-id';
+
+/**
+ * This browser profile's id for the service (tabs share it, devices differ): kept in localStorage so it
+ * survives reloads and logins. Not a secret and not personal: only one person's devices are told apart by it.
+ */
+export function deviceId(): string {
+  let id = localStorage.getItem(DEVICE_KEY);
+  if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+    id = typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+    localStorage.setItem(DEVICE_KEY, id);
+  }
+  return id;
+}
 
 interface TabActivity {
   /** Last input in this tab (ms); 0 while the tab is hidden. */
@@ -40,8 +56,8 @@ export function idleTimeoutMs(configured: unknown): number {
 /**
  * This user's own presence, reported to the service (`PUT /v1/tenants/{t}/presence/me`): the status they
  * chose (online or busy), `away` when no tab of theirs has had input for the idle timeout or all are
- * hidden, and the page they are on. One status per person across tabs: the choice and each tab's
- * activity are shared through localStorage, so every tab computes the same status.
+ * hidden, and the page they are on. One status per person across tabs and devices (the choice and each tab's
+ * activity are shared through localStorage, so every tab computes the same status; the service merges devices).
  */
 export function useMyPresence(tenantId: MaybeRefOrGetter<string>) {
   const config = useRuntimeConfig();
@@ -59,6 +75,9 @@ export function useMyPresence(tenantId: MaybeRefOrGetter<string>) {
   const error = ref<string | null>(null);
   let lastSent = '';
   let lastInput = Date.now();
+  /** A status the user picked here, sent once with `choice` so that it holds on all their devices. */
+  let pendingChoice: ChosenStatus | null = null;
+  const device = import.meta.client ? deviceId() : '';
 
   function writeActivity(now = Date.now()): void {
     const tabs = readJson<Record<string, TabActivity>>(keyOf('tabs'), {});
@@ -78,12 +97,14 @@ export function useMyPresence(tenantId: MaybeRefOrGetter<string>) {
   async function send(force = false): Promise<void> {
     const id = toValue(tenantId);
     if (!id) return;
-    const body = { status: status.value, currentPage: router.currentRoute.value.path.slice(0, MAX_PAGE_LENGTH) };
+    const choice = pendingChoice;
+    const body = { status: status.value, currentPage: router.currentRoute.value.path.slice(0, MAX_PAGE_LENGTH), deviceId: device, ...(choice ? { choice } : {}) };
     const key = JSON.stringify(body);
     if (!force && key === lastSent) return;
     lastSent = key;
     try {
       await apiFetch(`/v1/tenants/${encodeURIComponent(id)}/presence/me`, { method: 'PUT', body });
+      if (pendingChoice === choice) pendingChoice = null;
       error.value = null;
     } catch (err) {
       lastSent = '';
@@ -93,11 +114,20 @@ export function useMyPresence(tenantId: MaybeRefOrGetter<string>) {
 
   /** Sets the chosen status for every tab of this user. */
   function choose(next: ChosenStatus): void {
+    pendingChoice = next;
     chosen.value = next;
     localStorage.setItem(keyOf('chosen'), next);
     lastInput = Date.now();
     writeActivity();
     evaluate();
+    void send();
+  }
+
+  /** The status the service holds for this person (chosen on another device): shown here, not sent back as a choice. */
+  function adopt(next: ChosenStatus): void {
+    if (chosen.value === next || pendingChoice !== null) return;
+    chosen.value = next;
+    localStorage.setItem(keyOf('chosen'), next);
   }
 
   if (import.meta.client) {
@@ -130,6 +160,8 @@ export function useMyPresence(tenantId: MaybeRefOrGetter<string>) {
       writeActivity();
       evaluate();
     }, beatMs);
+    // The service forgets a device that stops reporting; an unchanged state is re-sent before it would.
+    const reportTimer = setInterval(() => void send(true), DEVICE_REPORT_MS);
     writeActivity();
     evaluate();
 
@@ -144,6 +176,7 @@ export function useMyPresence(tenantId: MaybeRefOrGetter<string>) {
       document.removeEventListener('visibilitychange', onVisibility);
       window.removeEventListener('storage', onStorage);
       clearInterval(timer);
+      clearInterval(reportTimer);
       stopWatch();
       stopConnection();
       const tabs = readJson<Record<string, TabActivity>>(keyOf('tabs'), {});
@@ -152,5 +185,5 @@ export function useMyPresence(tenantId: MaybeRefOrGetter<string>) {
     });
   }
 
-  return { status, chosen, away, error, choose, idleMs };
+  return { status, chosen, away, error, choose, adopt, idleMs };
 }

@@ -1,12 +1,15 @@
 import {
   tenantChannel,
+  userChannel,
   type ChannelEventMap,
   type Notification,
   type NotificationListResponse,
   type NotificationReadResponse,
   type NotificationsReadAllResponse,
+  type ReadStateMessage,
 } from '@neo/contracts';
 import type { SeqAnchor as HistoryAnchor } from '@neo/realtime-client';
+import { applyReadState } from '../utils/read-state';
 
 /** What `billing:{tenantId}` carries. */
 type BillingPublication = ChannelEventMap['billing'];
@@ -146,7 +149,7 @@ export function useNotificationCenter() {
 export function useNotificationFeed() {
   const center = useNotificationCenter();
   const toast = useToast();
-  const { describe } = useNotificationText();
+  const { describe, dueText } = useNotificationText();
   const { t } = useT();
   const { announce } = usePoliteAnnouncer();
   const live = useLiveStream<BillingPublication>(center.channel, {
@@ -154,7 +157,8 @@ export function useNotificationFeed() {
       void center.arrived(event).then((n) => {
         if (!n) return;
         const text = describe(n);
-        toast.add({ title: text.title, description: text.body, icon: text.icon, color: text.color });
+        const due = dueText(n);
+        toast.add({ title: text.title, description: due ? `${text.body} · ${due}` : text.body, icon: text.icon, color: text.color });
         // The toast is gone in seconds and a burst would flood a screen reader: the announcer coalesces.
         announce(t('a11y.notificationArrived', { title: text.title, n: center.unreadCount.value }));
       });
@@ -165,6 +169,29 @@ export function useNotificationFeed() {
     live.unanchor();
     const anchor = await center.load();
     if (anchor) live.anchor(anchor);
+  }
+
+  // Read state on every device (use case 2): a mark made on another device of this user arrives on the
+  // user's own channel and is applied by version; a mark of this tab comes back too and changes nothing.
+  const { user } = useAuth();
+  const readVersion = useState<number>('neo-notifications-read-version', () => 0);
+  const ownChannel = computed(() => (center.canRead.value && user.value?.tenantId ? userChannel(user.value.tenantId, user.value.id) : ''));
+  const own = useChannel<ReadStateMessage>(ownChannel, (message) => {
+    const result = applyReadState(center.items.value, readVersion.value, message, center.filter.value.unreadOnly);
+    if (!result.applied) return;
+    readVersion.value = result.version;
+    center.items.value = result.items;
+    center.unreadCount.value = result.unreadCount;
+    if (!result.complete) void center.load();
+  });
+  if (import.meta.client) {
+    // Nothing is kept for this channel: after a resubscribe, marks made meanwhile are read from the list.
+    let subscribedBefore = false;
+    watch(own.state, (state) => {
+      if (state !== 'subscribed') return;
+      if (subscribedBefore) void center.load();
+      subscribedBefore = true;
+    });
   }
   if (import.meta.client) {
     feedReload = reload;

@@ -5,8 +5,19 @@ export type NotificationColor = 'info' | 'success' | 'error' | 'warning' | 'prim
 
 /** How a notification reads in the user's language: the service stores facts, the portal words them. */
 export function useNotificationText() {
-  const { t } = useT();
+  const { t, locale } = useT();
   const { formatMoney } = useFormat();
+
+  /** A calendar day (`YYYY-MM-DD`) in the reader's locale; read as UTC so that no time zone moves it a day. */
+  function formatDay(day: string): string {
+    const date = new Date(`${day}T00:00:00Z`);
+    return Number.isNaN(date.getTime()) ? day : date.toLocaleDateString(locale.value, { dateStyle: 'medium', timeZone: 'UTC' });
+  }
+
+  /** When an invoice is due, worded ("Vence el 15 ene 2027"); null for other notifications. */
+  function dueText(n: BillingNotification): string | null {
+    return n.type === 'billing_invoice' && n.dueDate ? t('billing.invoice.due', { date: formatDay(n.dueDate) }) : null;
+  }
 
   function describe(n: BillingNotification): { title: string; body: string; icon: string; color: NotificationColor } {
     const money = n.amount !== null && n.currency ? formatMoney(n.amount, n.currency) : '';
@@ -32,5 +43,5 @@ export function useNotificationText() {
     }
   }
 
-  return { describe };
+  return { describe, dueText };
 }

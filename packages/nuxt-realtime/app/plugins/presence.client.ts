@@ -29,7 +29,18 @@ export default defineNuxtPlugin((nuxtApp) => {
       scope = created;
       nuxtApp.runWithContext(() =>
         created.run(() => {
-          current.value = { tenantId, list: usePresence(tenantId), me: useMyPresence(tenantId) };
+          const list = usePresence(tenantId);
+          const me = useMyPresence(tenantId);
+          current.value = { tenantId, list, me };
+          const meId = user.value!.id;
+          usePresenceNotices(list.members, computed(() => list.status.value === 'ready'), meId);
+          // One status per person across devices: busy chosen on another device shows here too.
+          watch(
+            () => list.members.value.find((m) => m.userId === meId)?.status,
+            (status) => {
+              if (status === 'online' || status === 'busy') me.adopt(status);
+            },
+          );
         }),
       );
     },
