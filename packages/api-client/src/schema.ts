@@ -18,12 +18,137 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics (text exposition format) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Prometheus text exposition format */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain; version=0.0.4; charset=utf-8": string;
+                    };
                 };
             };
         };
@@ -52,12 +177,77 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            checks: {
+                                [key: string]: string;
+                            };
+                            /** @enum {string} */
+                            status: "ready" | "not_ready" | "draining";
+                        };
+                    };
+                };
+                /** @description Not ready (a check failed) or draining */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                [key: string]: string;
+                            };
+                            /** @enum {string} */
+                            status: "ready" | "not_ready" | "draining";
+                        };
+                    };
                 };
             };
         };
@@ -89,12 +279,88 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                alertId: string;
+                                code?: string | null;
+                                instanceId: string | null;
+                                message: string;
+                                /** @description ISO 8601 instant */
+                                openedAt: string;
+                                params?: {
+                                    [key: string]: string | number;
+                                } | null;
+                                /** @description ISO 8601 instant */
+                                resolvedAt: string | null;
+                                rule: string;
+                                /** @enum {string} */
+                                severity: "info" | "warning" | "critical";
+                                /** @enum {string} */
+                                state: "open" | "resolved";
+                                tenantId: string | null;
+                                threshold: number | null;
+                                /** @description ISO 8601 instant */
+                                updatedAt: string;
+                                value: number | null;
+                            }[];
+                            pendingEventIds: string[];
+                            /** @enum {boolean} */
+                            pendingOverflow?: true;
+                            position: {
+                                epoch: string;
+                                offset: number;
+                            } | null;
+                            streamSeq: number;
+                        };
+                    };
                 };
             };
         };
@@ -134,12 +400,75 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @enum {string} */
+                                action: "user.permissions.set" | "user.disconnect" | "tenant.suspension.set" | "ingest_key.create" | "ingest_key.revoke" | "deployment_request.claim";
+                                actor: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "user" | "ingest_key";
+                                };
+                                /** @description ISO 8601 instant */
+                                at: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                id: string;
+                                target: string;
+                                tenantId: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
                 };
             };
         };
@@ -168,12 +497,69 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description ISO 8601 instant */
+                                createdAt: string;
+                                eventTypes: ("*" | "deployment_start" | "deployment_progress" | "deployment_complete" | "deployment_error" | "billing_invoice" | "billing_payment" | "billing_plan_change" | "billing_usage_alert" | "billing_subscription" | "metrics_update" | "alert" | "instance_status" | "presence_update")[];
+                                id: string;
+                                /** @description ISO 8601 instant */
+                                lastUsedAt: string | null;
+                                name: string;
+                                /** @description ISO 8601 instant */
+                                revokedAt: string | null;
+                                tenants: string[];
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -199,12 +585,64 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601 instant */
+                            createdAt: string;
+                            eventTypes: ("*" | "deployment_start" | "deployment_progress" | "deployment_complete" | "deployment_error" | "billing_invoice" | "billing_payment" | "billing_plan_change" | "billing_usage_alert" | "billing_subscription" | "metrics_update" | "alert" | "instance_status" | "presence_update")[];
+                            id: string;
+                            key: string;
+                            name: string;
+                            tenants: string[];
+                        };
+                    };
                 };
             };
         };
@@ -236,12 +674,56 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Revoked */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
                 };
             };
         };
@@ -276,12 +758,60 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            disconnectedUsers: number;
+                            suspended: boolean;
+                            tenantId: string;
+                        };
+                    };
                 };
             };
         };
@@ -309,12 +839,65 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            tenants: {
+                                activeDeployments: number;
+                                activeInstances: number;
+                                name: string;
+                                onlineUsers: number;
+                                openAlerts: number;
+                                tenantId: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -345,12 +928,63 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            tenants: {
+                                events: number;
+                                perSecond: number;
+                                tenantId: string;
+                            }[];
+                            windowSeconds: number;
+                        };
+                    };
                 };
             };
         };
@@ -390,12 +1024,60 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601 instant */
+                            tokensRevokedBefore: string;
+                            userId: string;
+                        };
+                    };
                 };
             };
         };
@@ -431,12 +1113,60 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            permissions: string[];
+                            unsubscribed: string[];
+                            userId: string;
+                        };
+                    };
                 };
             };
         };
@@ -473,12 +1203,68 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            expiresIn: number;
+                            token: string;
+                            user: {
+                                email: string;
+                                id: string;
+                                name: string;
+                                operator: boolean;
+                                permissions: string[];
+                                roles: string[];
+                                tenantId: string | null;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -517,12 +1303,69 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            requests: {
+                                deploymentId: string;
+                                instanceName: string | null;
+                                /** @enum {string} */
+                                instanceType: "odoo" | "netbox" | "wazuh";
+                                /** @description ISO 8601 instant */
+                                requestedAt: string;
+                                requestedBy: string;
+                                /** @enum {string|null} */
+                                size: "small" | "medium" | "large" | null;
+                                tenantId: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -554,12 +1397,61 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accepted: {
+                                channel: string;
+                                id: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -599,12 +1491,75 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                channel: string;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                id: string;
+                                seq?: number;
+                                tenantId?: string;
+                                /** @description ISO 8601 instant */
+                                timestamp: string;
+                                /** @enum {string} */
+                                type: "deployment_start" | "deployment_progress" | "deployment_complete" | "deployment_error" | "billing_invoice" | "billing_payment" | "billing_plan_change" | "billing_usage_alert" | "billing_subscription" | "metrics_update" | "alert" | "instance_status" | "presence_update";
+                            }[];
+                            nextCursor: string | null;
+                            position?: {
+                                epoch: string;
+                                offset: number;
+                            } | null;
+                        };
+                    };
                 };
             };
         };
@@ -633,12 +1588,67 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            channels: string[];
+                            user: {
+                                email: string;
+                                id: string;
+                                name: string;
+                                operator: boolean;
+                                permissions: string[];
+                                roles: string[];
+                                tenantId: string | null;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -669,12 +1679,59 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            expiresIn: number;
+                            token: string;
+                        };
+                    };
                 };
             };
         };
@@ -709,12 +1766,59 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            expiresIn: number;
+                            token: string;
+                        };
+                    };
                 };
             };
         };
@@ -746,12 +1850,88 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                alertId: string;
+                                code?: string | null;
+                                instanceId: string | null;
+                                message: string;
+                                /** @description ISO 8601 instant */
+                                openedAt: string;
+                                params?: {
+                                    [key: string]: string | number;
+                                } | null;
+                                /** @description ISO 8601 instant */
+                                resolvedAt: string | null;
+                                rule: string;
+                                /** @enum {string} */
+                                severity: "info" | "warning" | "critical";
+                                /** @enum {string} */
+                                state: "open" | "resolved";
+                                tenantId: string | null;
+                                threshold: number | null;
+                                /** @description ISO 8601 instant */
+                                updatedAt: string;
+                                value: number | null;
+                            }[];
+                            pendingEventIds: string[];
+                            /** @enum {boolean} */
+                            pendingOverflow?: true;
+                            position: {
+                                epoch: string;
+                                offset: number;
+                            } | null;
+                            streamSeq: number;
+                        };
+                    };
                 };
             };
         };
@@ -784,12 +1964,97 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                currentStep: string | null;
+                                error: string | null;
+                                errorCode?: string | null;
+                                errorParams?: {
+                                    [key: string]: string | number;
+                                } | null;
+                                /** @description ISO 8601 instant */
+                                estimatedCompletion: string | null;
+                                /** @description ISO 8601 instant */
+                                finishedAt: string | null;
+                                id: string;
+                                instanceName: string | null;
+                                /** @enum {string} */
+                                instanceType: "odoo" | "netbox" | "wazuh";
+                                instanceUrl: string | null;
+                                logCount: number;
+                                logs: string[];
+                                progress: number;
+                                /** @enum {string|null} */
+                                size?: "small" | "medium" | "large" | null;
+                                /** @description ISO 8601 instant */
+                                startedAt: string;
+                                /** @enum {string} */
+                                status: "starting" | "in_progress" | "completed" | "failed";
+                                steps: string[];
+                                tenantId: string;
+                                typicalDurationMs: number | null;
+                                /** @description ISO 8601 instant */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            pendingEventIds: string[];
+                            /** @enum {boolean} */
+                            pendingOverflow?: true;
+                            position: {
+                                epoch: string;
+                                offset: number;
+                            } | null;
+                            streamSeq: number;
+                        };
+                    };
                 };
             };
         };
@@ -819,12 +2084,61 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            channel: string;
+                            deploymentId: string;
+                            /** @enum {string} */
+                            status: "requested";
+                        };
+                    };
                 };
             };
         };
@@ -857,12 +2171,98 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            item: {
+                                currentStep: string | null;
+                                error: string | null;
+                                errorCode?: string | null;
+                                errorParams?: {
+                                    [key: string]: string | number;
+                                } | null;
+                                /** @description ISO 8601 instant */
+                                estimatedCompletion: string | null;
+                                /** @description ISO 8601 instant */
+                                finishedAt: string | null;
+                                id: string;
+                                instanceName: string | null;
+                                /** @enum {string} */
+                                instanceType: "odoo" | "netbox" | "wazuh";
+                                instanceUrl: string | null;
+                                logCount: number;
+                                logs: string[];
+                                progress: number;
+                                /** @enum {string|null} */
+                                size?: "small" | "medium" | "large" | null;
+                                /** @description ISO 8601 instant */
+                                startedAt: string;
+                                /** @enum {string} */
+                                status: "starting" | "in_progress" | "completed" | "failed";
+                                steps: string[];
+                                tenantId: string;
+                                typicalDurationMs: number | null;
+                                /** @description ISO 8601 instant */
+                                updatedAt: string;
+                                version: number;
+                            } | null;
+                            pendingEventIds: string[];
+                            /** @enum {boolean} */
+                            pendingOverflow?: true;
+                            position: {
+                                epoch: string;
+                                offset: number;
+                            } | null;
+                            requested: boolean;
+                            streamSeq: number;
+                        };
+                    };
                 };
             };
         };
@@ -896,12 +2296,75 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            activeInstances: number;
+                            instances: {
+                                cpu: number;
+                                disk: number;
+                                instanceId: string;
+                                instanceType: string | null;
+                                intervalMs: number | null;
+                                memory: number;
+                                networkIn: number;
+                                networkOut: number;
+                                /** @description ISO 8601 instant */
+                                receivedAt: string;
+                                /** @enum {string} */
+                                status: "online" | "stale" | "offline";
+                                /** @description ISO 8601 instant */
+                                updatedAt: string;
+                                uptime: number;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -937,12 +2400,83 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                amount: number | null;
+                                /** @description ISO 8601 instant */
+                                createdAt: string;
+                                currency: string | null;
+                                details: {
+                                    [key: string]: string | number;
+                                };
+                                dueDate: string | null;
+                                id: string;
+                                message: string | null;
+                                read: boolean;
+                                status: string | null;
+                                /** @enum {string} */
+                                type: "billing_invoice" | "billing_payment" | "billing_plan_change" | "billing_usage_alert" | "billing_subscription";
+                            }[];
+                            nextCursor: string | null;
+                            pendingEventIds: string[];
+                            /** @enum {boolean} */
+                            pendingOverflow?: true;
+                            position: {
+                                epoch: string;
+                                offset: number;
+                            } | null;
+                            streamSeq: number;
+                            unreadCount: number;
+                        };
+                    };
                 };
             };
         };
@@ -974,12 +2508,71 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            amount: number | null;
+                            /** @description ISO 8601 instant */
+                            createdAt: string;
+                            currency: string | null;
+                            details: {
+                                [key: string]: string | number;
+                            };
+                            dueDate: string | null;
+                            id: string;
+                            message: string | null;
+                            read: boolean;
+                            status: string | null;
+                            /** @enum {string} */
+                            type: "billing_invoice" | "billing_payment" | "billing_plan_change" | "billing_usage_alert" | "billing_subscription";
+                        };
+                    };
                 };
             };
         };
@@ -1016,12 +2609,61 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {boolean} */
+                            read: true;
+                            unreadCount: number;
+                        };
+                    };
                 };
             };
         };
@@ -1055,12 +2697,58 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            unreadCount: number;
+                        };
+                    };
                 };
             };
         };
@@ -1089,12 +2777,71 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            members: {
+                                connections: number;
+                                currentPage: string | null;
+                                /** @description ISO 8601 instant */
+                                lastSeen: string;
+                                /** @enum {string} */
+                                status: "online" | "away" | "busy" | "offline";
+                                userId: string;
+                                userName: string;
+                            }[];
+                            position: {
+                                epoch: string;
+                                offset: number;
+                            } | null;
+                        };
+                    };
                 };
             };
         };
@@ -1140,12 +2887,64 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description An RFC 9457 problem document (`docs/errors.md` lists the codes) */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            /** @enum {string} */
+                            code: "ERR_VALIDATION" | "ERR_BAD_JSON" | "ERR_UNKNOWN_EVENT_TYPE" | "ERR_INVALID_CHANNEL" | "ERR_INVALID_CURSOR" | "ERR_INGEST_KEY_MISSING" | "ERR_INGEST_KEY_INVALID" | "ERR_AUTH_TOKEN_MISSING" | "ERR_AUTH_TOKEN_MALFORMED" | "ERR_AUTH_TOKEN_EXPIRED" | "ERR_AUTH_TOKEN_NOT_YET_VALID" | "ERR_AUTH_TOKEN_INVALID" | "ERR_AUTH_CLAIMS" | "ERR_AUTH_TOKEN_REVOKED" | "ERR_LOGIN_FAILED" | "ERR_FORBIDDEN" | "ERR_INGEST_SCOPE" | "ERR_NOT_FOUND" | "ERR_LOGIN_DISABLED" | "ERR_METHOD_NOT_ALLOWED" | "ERR_REQUEST_TIMEOUT" | "ERR_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_HEADERS_TOO_LARGE" | "ERR_INTERNAL" | "ERR_CENTRIFUGO_UNAVAILABLE" | "ERR_DATABASE_UNAVAILABLE" | "ERR_AUTH_KEYS_UNAVAILABLE" | "ERR_OVERLOADED" | "ERR_SHUTTING_DOWN";
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            currentPage: string | null;
+                            /** @description ISO 8601 instant */
+                            lastSeen: string;
+                            /** @enum {string} */
+                            status: "online" | "away" | "busy" | "offline";
+                            userId: string;
+                            userName: string;
+                        };
+                    };
                 };
             };
         };

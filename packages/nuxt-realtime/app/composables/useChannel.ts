@@ -4,6 +4,10 @@ import type { PublicationContext, Subscription, SubscriptionState, SubscriptionS
 export type ChannelState = `${SubscriptionState}`;
 
 /**
+ * For channels that are not an event stream (no `seq`, nothing to catch up): the per-user read-state
+ * channel, and `instance_status` announcements whose state is read again on every resubscribe. Event
+ * streams join through `useLiveStream` (the engine) instead.
+ *
  * Subscribes to `channel` for as long as the calling component (or effect scope) lives, calling
  * `onPublication` with each publication's data. An empty channel name means "nothing to subscribe
  * to" (e.g. no tenant yet). When the name changes, the old channel is released and the new one taken.
