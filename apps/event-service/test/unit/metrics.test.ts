@@ -91,7 +91,7 @@ describe('metrics (inject)', () => {
     expect(get('neo_http_requests_total', { method: 'POST', route: '/v1/events', status: '202' })).toBe(50);
     // Events sit in the outbox (no Centrifugo): the oldest one's age is the lag.
     expect(get('neo_relay_lag_seconds')).toBeGreaterThan(0);
-  });
+  }, 30_000); // 250 requests against PGlite: ~4 s on a quiet machine, more on a shared one
 
   it('exposes every metric the dashboard and alerts use, with a zero series per event type', async () => {
     await eventually(async () => {

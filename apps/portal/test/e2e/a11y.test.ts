@@ -116,7 +116,9 @@ describe('accessibility (WCAG 2.1 AA, axe-core in Chromium)', () => {
 
   /** A context whose locale cookie is set before the first page, as a returning user's would be. */
   async function contextIn(locale: Locale): Promise<BrowserContext> {
-    const context = await sys.browser.newContext({ locale });
+    // axe-core goes in as an inline script, which the portal's Content-Security-Policy refuses (as it
+    // should: security-headers.test.ts holds the policy); the audit reads the markup, not the policy.
+    const context = await sys.browser.newContext({ locale, bypassCSP: true });
     await context.addCookies([{ name: 'neo-locale', value: locale, url: sys.portalUrl }]);
     return context;
   }
@@ -242,7 +244,15 @@ describe('accessibility (WCAG 2.1 AA, axe-core in Chromium)', () => {
     expect(await page.getByTestId('deploy-type-netbox').getAttribute('aria-checked')).toBe('true');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('deploy-type-netbox');
     expect((await focusIsVisible(page)).visible).toBe(true);
-    // One tab stop for the group: the next Tab leaves it for the name field.
+    // One tab stop per group: the next Tab leaves the types for the chosen size, whose arrows move the
+    // size; the Tab after that reaches the name field.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('deploy-size-medium');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByTestId('deploy-size-large').getAttribute('aria-checked')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('deploy-size-large');
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.getByTestId('deploy-size-medium').getAttribute('aria-checked')).toBe('true');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.closest('[data-testid="deploy-name"]') !== null || document.activeElement?.getAttribute('data-testid') === 'deploy-name')).toBe(true);
     await page.keyboard.press('Escape');
