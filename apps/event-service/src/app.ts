@@ -7,6 +7,7 @@ import type { Config } from './config';
 import { answerClientError, answerError, registerErrorHandling } from './plugins/errors';
 import { authPlugin } from './plugins/auth';
 import { rateLimitPlugin } from './plugins/rate-limit';
+import { hostMetricsWorker, instanceWatchWorker, presenceSweepWorker, retentionWorker } from './plugins/workers';
 import { healthRoutes } from './routes/health';
 import { authRoutes } from './routes/auth';
 import { realtimeRoutes } from './routes/realtime';
@@ -23,9 +24,7 @@ import { FastPath } from './pipeline/fast-path';
  * enough that a slow moment never makes the relay publish, again, what the fast path has in flight.
  */
 const FAST_PATH_GRACE_MS = 10_000;
-import { RetentionWorker } from './pipeline/retention';
 import type { Projector } from './pipeline/projector';
-import { MonitoringCollector } from './monitoring/collector';
 import { PresenceService } from './presence/presence-service';
 import { presenceRoutes } from './routes/presence';
 import { monitoringRoutes } from './routes/monitoring';
@@ -36,8 +35,6 @@ import { notificationRoutes } from './routes/notifications';
 import { deploymentProjector } from './pipeline/projectors/deployments';
 import { notificationProjector } from './pipeline/projectors/notifications';
 import { alertProjector, instanceMetricsProjector, instanceStatusProjector } from './pipeline/projectors/monitoring';
-import { InstanceWatch } from './monitoring/instance-watch';
-import { countReportingInstances } from './store/monitoring-store';
 import { tenantAlertRules } from './monitoring/alert-rules';
 import { metricsPlugin, ServiceMetrics } from './plugins/metrics';
 import { topTenantsRoutes } from './routes/top-tenants';
@@ -192,41 +189,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.decorate('presence', presence);
   await app.register(presenceRoutes, { presence });
   await app.register(monitoringRoutes, { database: requests, centrifugo });
-  app.addHook('onReady', async () => presence.start(config.presenceSweepMs, (err) => app.log.warn({ err: (err as Error).message }, 'presence sweep failed')));
-  app.addHook('preClose', async () => presence.stop());
-  const instanceWatch = new InstanceWatch(database, sink, { intervalMs: config.instanceWatchMs, onError: (err) => app.log.warn({ err: (err as Error).message }, 'instance watch failed') });
-  app.addHook('onReady', async () => instanceWatch.start());
-  app.addHook('preClose', async () => instanceWatch.stop());
-
-  // Real host metrics to admin:metrics, and threshold alerts to admin:alerts (off in tests by default).
-  const collector = config.hostMetricsIntervalMs > 0
-    ? new MonitoringCollector(sink, {
-        intervalMs: config.hostMetricsIntervalMs,
-        diskPath: config.databaseUrl || config.dataDir.startsWith('memory://') ? '/' : config.dataDir,
-        // Instances that report, not every deployment ever completed.
-        activeInstances: async () => [...(await countReportingInstances(database)).values()].reduce((a, b) => a + b, 0),
-        onError: (err) => app.log.warn({ err: (err as Error).message }, 'host metrics: sample failed'),
-      })
-    : null;
-  if (collector) {
-    app.addHook('onReady', async () => collector.start());
-    app.addHook('preClose', async () => collector.stop());
-  }
+  await app.register(presenceSweepWorker, { presence, intervalMs: config.presenceSweepMs });
+  await app.register(instanceWatchWorker, { database, sink, intervalMs: config.instanceWatchMs });
+  await app.register(hostMetricsWorker, { config, database, sink });
   await app.register(historyRoutes, { database: requests, centrifugo });
   await app.register(deploymentRoutes, { database: requests, centrifugo });
   await app.register(notificationRoutes, { database: requests, centrifugo });
   await app.register(topTenantsRoutes, { database: requests });
 
-  const retention = new RetentionWorker(database, {
-    retentionDays: config.retentionDays,
-    intervalMs: config.retentionIntervalMs,
-    batchSize: config.retentionBatchSize,
-    onBatch: metrics.retentionBatch,
-    onRun: ({ deleted, ms }) => deleted > 0 && app.log.info({ deleted, ms: Math.round(ms) }, 'retention: deleted expired events'),
-    onError: (err) => app.log.warn({ err: (err as Error).message }, 'retention cleanup failed'),
-  });
-  app.addHook('onReady', async () => retention.start());
-  app.addHook('preClose', async () => retention.stop());
+  await app.register(retentionWorker, { config, database, metrics });
 
   if (options.relay !== false) app.addHook('onReady', () => relay.start());
   app.addHook('onClose', async () => {
