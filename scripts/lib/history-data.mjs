@@ -63,33 +63,31 @@ export function historyDataStatements(/** @type {HistoryDataOptions} */ o) {
       'message', case when ${b} % 100000 = 7 then 'Reembolso extraordinario de ' || ${b}
                       when ${b} % 200 = 3 then 'Factura trimestral de almacenamiento'
                       else 'Factura mensual de servicios' end)`;
-  const relayed = `now(), i, 'bench-epoch'`;
   const statements = [];
   if (expired > 0) {
     const old = `(now() - interval '40 days' + i * interval '1 millisecond')`;
     statements.push(`
-      insert into events (id, type, tenant_id, channel, data, ts, created_at, seq, published_at, cf_offset, cf_epoch)
-      select ${uuidV7(old, `'x' || i`)}, 'metrics_update', 'globex', 'metrics:globex', ${metrics('i')}, ${old}, ${old}, i, ${relayed}
+      insert into events (id, type, tenant_id, channel, data, ts, created_at, seq)
+      select ${uuidV7(old, `'x' || i`)}, 'metrics_update', 'globex', 'metrics:globex', ${metrics('i')}, ${old}, ${old}, i
       from generate_series(1, ${expired}) i
       order by i`);
   }
   statements.push(`
-    insert into events (id, type, tenant_id, channel, data, ts, created_at, seq, published_at, cf_offset, cf_epoch)
+    insert into events (id, type, tenant_id, channel, data, ts, created_at, seq)
     select ${uuidV7(`(${start} + i * ${step})`, `'m' || i`)},
            case when ${isOther} then 'metrics_update' else 'billing_invoice' end,
            case when ${isOther} then 'globex' else ${sqlText(tenant)} end,
            case when ${isOther} then 'metrics:globex' else ${sqlText(channel)} end,
            case when ${isOther} then ${metrics('i')} else ${invoice} end,
            ${start} + i * ${step}, ${start} + i * ${step},
-           case when ${isOther} then ${expired} + i / ${every + 1} else ${b} end, now(),
-           case when ${isOther} then ${expired} + i / ${every + 1} else ${b} end, 'bench-epoch'
+           case when ${isOther} then ${expired} + i / ${every + 1} else ${b} end
     from generate_series(1, ${total}) i
     order by i`);
   if (trailing > 0) {
     statements.push(`
-      insert into events (id, type, tenant_id, channel, data, ts, created_at, seq, published_at, cf_offset, cf_epoch)
+      insert into events (id, type, tenant_id, channel, data, ts, created_at, seq)
       select ${uuidV7(`(${start} + (${total} + i) * ${step})`, `'t' || i`)}, 'metrics_update', 't' || (i % 20), 'metrics:t' || (i % 20), ${metrics('i')},
-             ${start} + (${total} + i) * ${step}, ${start} + (${total} + i) * ${step}, i / 20 + 1, now(), i / 20 + 1, 'bench-epoch'
+             ${start} + (${total} + i) * ${step}, ${start} + (${total} + i) * ${step}, i / 20 + 1
       from generate_series(1, ${trailing}) i
       order by i`);
   }

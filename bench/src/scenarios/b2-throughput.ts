@@ -24,6 +24,8 @@ export interface B2Phase {
   load_generator_cpu_pct: number;
   service_cpu_pct: number;
   centrifugo_cpu_pct: number;
+  /** The local PostgreSQL server's CPU (all its processes; absent on PGlite, which runs inside the service). */
+  postgres_cpu_pct?: number;
 }
 
 const SINGLE_PRODUCERS = 32;
@@ -46,7 +48,7 @@ export async function runB2(ctx: ScenarioContext): Promise<{ result: B2Result; p
       const run = async (mode: 'single' | 'batch', durationMs: number): Promise<B2Phase> => {
         const tracker = freshTracker([subscriber!]);
         const cpu = new CpuMeter();
-        const procs = new ProcCpuMeter({ service: sys.servicePid, centrifugo: sys.centrifugoPid });
+        const procs = new ProcCpuMeter({ service: sys.servicePid, centrifugo: sys.centrifugoPid, ...(database === 'postgres' ? { postgres: 'postgres' as const } : {}) });
         const t0 = performance.now();
         let accepted = 0;
         const producer = async () => {
@@ -73,12 +75,14 @@ export async function runB2(ctx: ScenarioContext): Promise<{ result: B2Result; p
           load_generator_cpu_pct: round(cpuPct),
           service_cpu_pct: round(procPct.service!),
           centrifugo_cpu_pct: round(procPct.centrifugo!),
+          ...(procPct.postgres !== undefined ? { postgres_cpu_pct: round(procPct.postgres) } : {}),
         };
       };
       await run('single', 1000); // warm-up
       for (const mode of ['single', 'batch'] as const) {
         const p = await run(mode, seconds * 1000);
-        ctx.log(`  B2 ${database} ${mode}: accepted ${p.accepted_eps}/s, delivered ${p.delivered_eps}/s`);
+        const cpu = `service ${p.service_cpu_pct}%${p.postgres_cpu_pct !== undefined ? `, PostgreSQL ${p.postgres_cpu_pct}%` : ''}, Centrifugo ${p.centrifugo_cpu_pct}%`;
+        ctx.log(`  B2 ${database} ${mode}: accepted ${p.accepted_eps}/s, delivered ${p.delivered_eps}/s (CPU: ${cpu})`);
         phases.push(p);
       }
       subscriber?.close();

@@ -4,7 +4,7 @@ import type { BenchSystem } from '../lib/bench-system';
 import { RawCentrifugoClient, type ChannelGrant } from '../lib/centrifugo-ws';
 import { DeliveryTracker } from '../lib/deliveries';
 import { mapLimit } from '../lib/pacer';
-import { readProcCpuSeconds } from '../lib/proc-stats';
+import { readPostgresCpuSeconds, readProcCpuSeconds } from '../lib/proc-stats';
 
 /** What every scenario is given by the runner. */
 export interface ScenarioContext {
@@ -49,17 +49,18 @@ export function freshTracker(clients: Array<{ tracker: DeliveryTracker | null }>
 
 /** CPU use of other processes (the servers) over a phase, percent of one core. */
 export class ProcCpuMeter {
-  #pids: Record<string, number>;
+  #readers: Record<string, () => number>;
   #start: Record<string, number>;
   #t0 = performance.now();
 
-  constructor(pids: Record<string, number>) {
-    this.#pids = pids;
-    this.#start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, readProcCpuSeconds(pid)]));
+  /** Each entry a process id, or `'postgres'` for the local PostgreSQL server (all its processes). */
+  constructor(pids: Record<string, number | 'postgres'>) {
+    this.#readers = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid === 'postgres' ? readPostgresCpuSeconds : () => readProcCpuSeconds(pid)]));
+    this.#start = Object.fromEntries(Object.entries(this.#readers).map(([k, read]) => [k, read()]));
   }
 
   percent(): Record<string, number> {
     const wall = (performance.now() - this.#t0) / 1000;
-    return Object.fromEntries(Object.entries(this.#pids).map(([k, pid]) => [k, ((readProcCpuSeconds(pid) - this.#start[k]!) / wall) * 100]));
+    return Object.fromEntries(Object.entries(this.#readers).map(([k, read]) => [k, ((read() - this.#start[k]!) / wall) * 100]));
   }
 }

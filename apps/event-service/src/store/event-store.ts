@@ -125,11 +125,13 @@ export async function outboxHasEarlier(database: Database, channel: string, seq:
   return Boolean(row?.waiting);
 }
 
-/** Takes published events out of the outbox and stamps when they were published. */
+/**
+ * Takes published events out of the outbox. Only that: the event row is not touched again (it used to
+ * get a `published_at` stamp, which nothing read and which rewrote every event once more, its search
+ * vector and indexes included: as much work for PostgreSQL as the insert itself).
+ */
 export async function removeFromOutbox(db: Pick<Tx, 'execute'>, positions: number[]): Promise<void> {
-  await executePrepared(db, 'neo_remove_from_outbox', sql`
-    with done as (delete from outbox where pos = any(${sql.param(positions)}::bigint[]) returning pos)
-    update events set published_at = now() where pos in (select pos from done)`);
+  await executePrepared(db, 'neo_remove_from_outbox', sql`delete from outbox where pos = any(${sql.param(positions)}::bigint[])`);
 }
 
 /** Session advisory lock of the active relay (one per database). */

@@ -348,4 +348,17 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
         WHERE coalesce(data->>'userId', data->>'requestedBy') IS NOT NULL;
     `,
   },
+  {
+    // Issue 14: an event row is written once. `published_at` was stamped after each publish (an UPDATE
+    // that rewrote the row, recomputed its search vector and, with full pages, touched every index: as
+    // much PostgreSQL work per event as the insert) and never read; the outbox row's deletion already
+    // says "published". `cf_offset` and `cf_epoch` were never written. Dropping a column is a catalog
+    // change only.
+    id: '0230_events_written_once',
+    sql: `
+      ALTER TABLE events DROP COLUMN published_at;
+      ALTER TABLE events DROP COLUMN cf_offset;
+      ALTER TABLE events DROP COLUMN cf_epoch;
+    `,
+  },
 ];
