@@ -3,8 +3,8 @@ import { metricsEvent } from '../lib/deliveries';
 import { RawCentrifugoClient } from '../lib/centrifugo-ws';
 import { getStatus, postJson, expectStatus } from '../lib/http';
 import { mapLimit, pace, waitUntil } from '../lib/pacer';
-import { round } from '../lib/stats';
-import { freshTracker, type ScenarioContext } from './common';
+import { CpuMeter, round } from '../lib/stats';
+import { freshTracker, ProcCpuMeter, type ScenarioContext } from './common';
 
 /** One phase of B6 on one database: the victim's delivery latency and what every request was answered. */
 export interface B6Phase {
@@ -19,6 +19,11 @@ export interface B6Phase {
   /** The flooding tenant's requests, by HTTP status. */
   flood: Record<string, number>;
   flood_rps: number;
+  /**
+   * CPU over the phase, percent of one core (the machine has two): the event service, Centrifugo, the
+   * local PostgreSQL server (Postgres runs only) and this load generator, which plays both tenants.
+   */
+  cpu_pct: Record<string, number>;
 }
 
 /** `bench/results/latest.json` `b6` (PostgreSQL). */
@@ -105,6 +110,8 @@ async function runOn(sys: BenchSystem, database: B6Phase['database'], seconds: n
       const victimCounts = new Map<number, number>();
       const count = (m: Map<number, number>, s: number) => m.set(s, (m.get(s) ?? 0) + 1);
       const until = performance.now() + seconds * 1000;
+      const cpu = new CpuMeter();
+      const procs = new ProcCpuMeter({ service: sys.servicePid, centrifugo: sys.centrifugoPid, ...(database === 'postgres' ? { postgres: 'postgres' as const } : {}) });
       const flood: Array<Promise<void>> = [];
       if (phase === 'read_flood') {
         for (let i = 0; i < READ_LOOPS; i++) {
@@ -133,6 +140,7 @@ async function runOn(sys: BenchSystem, database: B6Phase['database'], seconds: n
         if (status !== 202) throw new Error(`victim ingest ${status}`);
       });
       await Promise.all([...flood, reader]);
+      const cpuPct = Object.fromEntries(Object.entries({ ...procs.percent(), load_generator: cpu.percent() }).map(([k, v]) => [k, round(v)]));
       const expected = (sent - failed) * VICTIM_SUBSCRIBERS;
       await waitUntil(() => tracker.delivered >= expected, 15_000);
       const latency = tracker.latency.summary();
@@ -147,8 +155,9 @@ async function runOn(sys: BenchSystem, database: B6Phase['database'], seconds: n
         victim_reads: Object.fromEntries([...victimCounts].map(([s, n]) => [String(s), n])),
         flood: Object.fromEntries([...floodCounts].map(([s, n]) => [String(s), n])),
         flood_rps: round(floodTotal / seconds),
+        cpu_pct: cpuPct,
       };
-      ctx.log(`  B6 ${database} ${phase}: victim p50 ${entry.victim_p50_ms} p99 ${entry.victim_p99_ms} ms (delivered ${entry.victim_delivered_ratio}); victim reads ${JSON.stringify(entry.victim_reads)}; flood ${entry.flood_rps} req/s ${JSON.stringify(entry.flood)}`);
+      ctx.log(`  B6 ${database} ${phase}: victim p50 ${entry.victim_p50_ms} p99 ${entry.victim_p99_ms} ms (delivered ${entry.victim_delivered_ratio}); victim reads ${JSON.stringify(entry.victim_reads)}; flood ${entry.flood_rps} req/s ${JSON.stringify(entry.flood)}; CPU % ${JSON.stringify(entry.cpu_pct)}`);
       results.push(entry);
     }
   } finally {
