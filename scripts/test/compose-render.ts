@@ -1,74 +1,84 @@
-// Renders a compose project's services the way `docker compose config` does for what these tests need:
-// the files merged in order (a later file's keys win, `environment` merged per variable) and every
-// `${…}` substituted from a given environment. Our own small code because the docker compose plugin
-// is not on every machine that runs the suite (this one has only the docker CLI), and the npm
-// packages that wrap compose need the plugin too. The rules are the Compose Specification's
-// "Interpolation" section; `docker compose config` still runs where the plugin exists.
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+// Renders a compose project exactly as `docker compose config --format json` does: with the docker compose
+// plugin when it is on this machine, otherwise with scripts/compose-config, a small Go program on
+// compose-go (the library the plugin itself loads, interpolates, validates and normalises projects with,
+// at the version Docker Compose pins). No rule of Compose is written again here.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { provisionComposeConfig } from '../lib/compose-config.mjs';
+
+const exec = promisify(execFile);
+
+/** A published port in Compose's normalised (long) form. */
+export interface ComposePort {
+  mode?: string;
+  host_ip?: string;
+  target: number;
+  published?: string;
+  protocol?: string;
+}
 
 export interface ComposeService {
   image?: string;
-  environment: Record<string, string>;
-  ports: string[];
+  /** `null`: a variable named without a value that the environment did not provide either. */
+  environment: Record<string, string | null>;
+  ports: ComposePort[];
   [key: string]: unknown;
 }
 
-/** A required variable (`${VAR:?message}`) that was unset or empty, as compose refuses it. */
-export class MissingVariableError extends Error {
-  constructor(readonly variable: string, message: string) {
-    super(`required variable ${variable} is missing a value: ${message}`);
+export interface ComposeProject {
+  name: string;
+  services: Record<string, ComposeService>;
+  [key: string]: unknown;
+}
+
+/** What compose refused (an invalid file, a required `${VAR:?message}` unset or empty): its own message. */
+export class ComposeConfigError extends Error {
+  override name = 'ComposeConfigError';
+}
+
+/** Which loader runs: `docker compose` where the plugin answers, else compose-config (built on first use). */
+const loader = await (async (): Promise<{ name: string; command: string; args: (files: string[], extra: string[]) => string[] }> => {
+  const plugin = await exec('docker', ['compose', 'version'], { timeout: 20_000 }).then(() => true, () => false);
+  const fileArgs = (files: string[]) => files.flatMap((f) => ['-f', f]);
+  // `--env-file /dev/null`: the project directory's .env (a developer's deploy/.env) must not reach the rendering.
+  if (plugin) return { name: 'docker compose', command: 'docker', args: (files, extra) => ['compose', ...fileArgs(files), '--env-file', '/dev/null', 'config', ...extra] };
+  const bin = await provisionComposeConfig({ log: (line: string) => console.warn(line) });
+  return { name: 'compose-config (compose-go)', command: bin, args: (files, extra) => [...fileArgs(files), '--env-file', '/dev/null', ...extra] };
+})();
+
+/** The loader the renderings use, for the test titles and messages. */
+export const LOADER_NAME = loader.name;
+
+/** `env` without its unset entries, so `{ A: undefined }` means "A is not set", as in a shell. */
+function defined(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/**
+ * The project of `files` (merged in order) with `env` as its whole environment: nothing of the machine
+ * running the tests leaks in (not even PATH, which compose never needs). Rejects with ComposeConfigError
+ * carrying compose's message when compose refuses.
+ */
+export async function composeConfig(files: string[], env: Record<string, string | undefined>): Promise<ComposeProject> {
+  let stdout: string;
+  try {
+    ({ stdout } = await exec(loader.command, loader.args(files, ['--format', 'json']), { env: defined(env), maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }));
+  } catch (err) {
+    const { stderr, message } = err as { stderr?: string; message: string };
+    throw new ComposeConfigError((stderr?.trim() || message).split('\n').filter((l) => !/level=warning/.test(l)).join('\n'));
   }
+  // Compose doubles every `$` of its output so that the output is a compose file again; the containers get one.
+  return JSON.parse(stdout, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('$$', '$') : value)) as ComposeProject;
 }
 
-const NAME = '[A-Za-z_][A-Za-z0-9_]*';
-const PATTERN = new RegExp(`\\$\\$|\\$\\{(${NAME})(?:(:?[-?+])([^}]*))?\\}|\\$(${NAME})`, 'g');
-
-/** Substitutes `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?err}`, `${VAR?err}`, `${VAR:+alt}`, `${VAR+alt}`, `$$`. */
-export function interpolate(value: string, env: Record<string, string | undefined>): string {
-  return value.replace(PATTERN, (match, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
-    if (match === '$$') return '$';
-    const name = (braced ?? bare)!;
-    const v = env[name];
-    const unset = v === undefined;
-    const emptyOrUnset = unset || v === '';
-    switch (op) {
-      case ':-': return emptyOrUnset ? arg! : v!;
-      case '-': return unset ? arg! : v!;
-      case ':?': if (emptyOrUnset) throw new MissingVariableError(name, arg!); return v!;
-      case '?': if (unset) throw new MissingVariableError(name, arg!); return v!;
-      case ':+': return emptyOrUnset ? '' : arg!;
-      case '+': return unset ? '' : arg!;
-      default: return v ?? '';
-    }
-  });
+/** The services of `files` as compose renders them; environments always present, ports always a list. */
+export async function renderCompose(files: string[], env: Record<string, string | undefined>): Promise<Record<string, ComposeService>> {
+  const project = await composeConfig(files, env);
+  return Object.fromEntries(Object.entries(project.services).map(([name, s]) => [name, { ...s, environment: s.environment ?? {}, ports: s.ports ?? [] }]));
 }
 
-function interpolateDeep(node: unknown, env: Record<string, string | undefined>): unknown {
-  if (typeof node === 'string') return interpolate(node, env);
-  if (Array.isArray(node)) return node.map((n) => interpolateDeep(n, env));
-  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolateDeep(v, env)]));
-  return node;
-}
-
-/** `environment` as a map whether written as a map or as a `KEY=value` list; values as strings. */
-function environmentOf(raw: unknown): Record<string, string> {
-  if (Array.isArray(raw)) return Object.fromEntries(raw.map((line: string) => [line.split('=')[0]!, line.slice(line.indexOf('=') + 1)]));
-  return Object.fromEntries(Object.entries((raw ?? {}) as Record<string, unknown>).map(([k, v]) => [k, v === null ? '' : String(v)]));
-}
-
-/** The services of `files` (paths, merged in order), interpolated with `env`; throws MissingVariableError like compose. */
-export function renderCompose(files: string[], env: Record<string, string | undefined>): Record<string, ComposeService> {
-  const services: Record<string, ComposeService> = {};
-  for (const file of files) {
-    const doc = parse(readFileSync(file, 'utf8'), { merge: true }) as { services?: Record<string, Record<string, unknown>> };
-    for (const [name, raw] of Object.entries(doc.services ?? {})) {
-      const rendered = interpolateDeep(raw, env) as Record<string, unknown>;
-      const prev = services[name];
-      const environment = { ...(prev?.environment ?? {}), ...environmentOf(rendered.environment) };
-      const ports = rendered.ports ? (rendered.ports as unknown[]).map(String) : (prev?.ports ?? []);
-      services[name] = { ...(prev ?? {}), ...rendered, environment, ports };
-    }
-  }
-  return services;
+/** A port in the short form it is written in (`127.0.0.1:9090:9090`), from compose's long form. */
+export function shortPort(p: ComposePort): string {
+  const proto = p.protocol && p.protocol !== 'tcp' ? `/${p.protocol}` : '';
+  return `${p.host_ip ? `${p.host_ip}:` : ''}${p.published ? `${p.published}:` : ''}${p.target}${proto}`;
 }

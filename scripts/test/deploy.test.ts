@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../lib/paths.mjs';
 import { centrifugoValues, renderCentrifugoConfig, CENTRIFUGO_VERSION } from '../lib/centrifugo.mjs';
 import { loadConfig } from '../../apps/event-service/src/config';
-import { MissingVariableError, interpolate, renderCompose } from './compose-render';
+import { ComposeConfigError, LOADER_NAME, composeConfig, renderCompose, shortPort, type ComposeService } from './compose-render';
 
 const exec = promisify(execFile);
 const CI = process.env.CI === 'true';
@@ -25,12 +26,7 @@ async function runs(command: string, args: string[]): Promise<boolean> {
 
 /** `promtool` comes from Debian's `prometheus` package; `npm test` installs it when it can (scripts/lib/promtool.mjs). */
 const hasPromtool = await runs('promtool', ['--version']);
-/** `docker compose config` needs the compose plugin only, not a running engine. */
-const hasCompose = await runs('docker', ['compose', 'version']);
 if (!hasPromtool) console.warn(`!!! promtool is not installed: the Prometheus checks are ${CI ? 'FAILING (CI=true)' : 'SKIPPED'} !!!`);
-// The issue allows this one check to skip where the plugin is missing (this machine has only the
-// docker CLI; Debian ships no compose v2 plugin), so it skips loudly even under CI.
-if (!hasCompose) console.warn('!!! the docker compose plugin is not installed: `docker compose -f deploy/compose.yaml config` is SKIPPED !!!');
 
 /** Every `neo_*` name the event service registers (read from its source, so this test needs no app). */
 const serviceMetricNames = new Set([...readFileSync(path.join(ROOT, 'apps/event-service/src/plugins/metrics.ts'), 'utf8').matchAll(/name: '(neo_[a-z_]+)'/g)].map((m) => m[1]!));
@@ -136,14 +132,11 @@ describe('deploy/compose.yaml', () => {
     expect(existsSync(path.join(ROOT, 'apps/portal/Dockerfile'))).toBe(true);
   });
 
-  it.skipIf(!hasCompose)('`docker compose -f deploy/compose.yaml config` accepts it (and refuses to run without secrets)', async () => {
+  it(`\`docker compose config\` accepts it alone and with the demo override, and refuses it without secrets (via ${LOADER_NAME})`, async () => {
     const file = path.join(DEPLOY, 'compose.yaml');
-    const { stdout } = await exec('docker', ['compose', '-f', file, 'config', '--quiet'], { env: { ...process.env, ...secrets } });
-    expect(stdout).toBe('');
-    const demo = await exec('docker', ['compose', '-f', file, '-f', path.join(DEPLOY, 'compose.demo.yaml'), 'config', '--quiet'], { env: { ...process.env, ...secrets } });
-    expect(demo.stdout).toBe('');
-    const bare = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in secrets)));
-    await expect(exec('docker', ['compose', '-f', file, 'config', '--quiet'], { env: bare })).rejects.toThrow(/set [A-Z_]+/);
+    expect((await composeConfig([file], secrets)).name).toBe('neo-realtime');
+    expect((await composeConfig([file, path.join(DEPLOY, 'compose.demo.yaml')], secrets)).name).toBe('neo-realtime');
+    await expect(composeConfig([file], {})).rejects.toThrow(/required variable [A-Z_]+ is missing a value: set [A-Z_]+/);
   });
 
   it('the compose Centrifugo config has exactly the channel and client options that npm start and the tests use', () => {
@@ -169,31 +162,48 @@ describe('deploy/compose.yaml', () => {
   });
 });
 
-describe('deploy/compose.yaml rendered (every service\'s environment, as compose substitutes it)', () => {
+describe(`deploy/compose.yaml rendered (every service's environment, as \`docker compose config\` says via ${LOADER_NAME})`, () => {
   const BASE = path.join(DEPLOY, 'compose.yaml');
   const DEMO = path.join(DEPLOY, 'compose.demo.yaml');
   /** Production-grade random secrets, as `openssl rand -hex 32` gives them (the service checks their strength). */
   const strong = () => randomBytes(32).toString('hex');
   const secrets = { CENTRIFUGO_API_KEY: strong(), CENTRIFUGO_TOKEN_SECRET: strong(), AUTH_JWT_SECRET: strong(), INGEST_API_KEYS: `${strong()},${strong()}`, POSTGRES_PASSWORD: strong(), GRAFANA_ADMIN_PASSWORD: strong() };
   /** Only the secrets: nothing from the machine running the tests leaks into the rendering. */
-  const prod = renderCompose([BASE], secrets);
-  const demo = renderCompose([BASE, DEMO], secrets);
+  let prod: Record<string, ComposeService>;
+  let demo: Record<string, ComposeService>;
+  beforeAll(async () => {
+    [prod, demo] = await Promise.all([renderCompose([BASE], secrets), renderCompose([BASE, DEMO], secrets)]);
+  });
+  /** The environment as the service's own config reads it (compose's `null`, a name without a value, is absent). */
+  const envOf = (service: ComposeService) => Object.fromEntries(Object.entries(service.environment).filter((e): e is [string, string] => e[1] !== null));
 
-  it('substitutes like compose: defaults, required values and escapes', () => {
-    expect(interpolate('${A:-x}/${B-y}/$$C/${D:+z}', { B: '', D: '1' })).toBe('x//$C/z');
-    expect(() => interpolate('${A:?set A}', { A: '' })).toThrow(MissingVariableError);
-    expect(interpolate('${A?set A}', { A: '' })).toBe('');
+  it('substitutes like compose: defaults, required values and escapes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'compose-render-'));
+    const file = path.join(dir, 'compose.yaml');
+    writeFileSync(file, "name: t\nservices:\n  s:\n    image: x\n    environment:\n      V: ${A:-x}/${B-y}/$$C/${D:+z}\n      W: ${W?set W}\n      R: ${R:?set R}\n");
+    try {
+      const rendered = await renderCompose([file], { B: '', D: '1', W: '', R: 'r' });
+      expect(rendered.s!.environment).toEqual({ V: 'x//$C/z', W: '', R: 'r' });
+      const refused = renderCompose([file], { W: '', R: '' });
+      await expect(refused).rejects.toBeInstanceOf(ComposeConfigError);
+      await expect(refused).rejects.toThrow('required variable R is missing a value: set R');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('every service renders with no variable left unset or empty', () => {
     expect(Object.keys(prod).sort()).toEqual(['centrifugo', 'event-service', 'grafana', 'portal', 'postgres', 'prometheus', 'redis']);
     for (const [name, service] of Object.entries(prod)) {
-      for (const [key, value] of Object.entries(service.environment)) expect(value, `${name}.${key}`).not.toBe('');
+      for (const [key, value] of Object.entries(service.environment)) {
+        expect(value, `${name}.${key}`).not.toBeNull();
+        expect(value, `${name}.${key}`).not.toBe('');
+      }
     }
   });
 
-  it('the event service gets every variable DESIGN.md names for it, and its own config accepts them as production', () => {
-    const env = prod['event-service']!.environment;
+  it('the event service gets every variable DESIGN.md names for it, and its own config accepts them as production', async () => {
+    const env = envOf(prod['event-service']!);
     for (const name of ['AUTH_JWT_SECRET', 'INGEST_API_KEYS', 'DATABASE_URL', 'CENTRIFUGO_URL', 'CENTRIFUGO_API_KEY', 'CENTRIFUGO_TOKEN_SECRET', 'CENTRIFUGO_ENGINE', 'REDIS_URL']) expect(env[name], name).toBeTruthy();
     const config = loadConfig(env);
     expect(config.env).toBe('production');
@@ -203,11 +213,12 @@ describe('deploy/compose.yaml rendered (every service\'s environment, as compose
     expect(config.ingestKeys).toHaveLength(2);
     expect(config.corsOrigins).toEqual(['http://localhost:3000']);
     // Production refuses the weak values a careless .env would hold: the stack does not start with them.
-    expect(() => loadConfig(renderCompose([BASE], { ...secrets, AUTH_JWT_SECRET: 'changeme-changeme-changeme-changeme' })['event-service']!.environment)).toThrow(/AUTH_JWT_SECRET is a weak secret/);
+    const weak = await renderCompose([BASE], { ...secrets, AUTH_JWT_SECRET: 'changeme-changeme-changeme-changeme' });
+    expect(() => loadConfig(envOf(weak['event-service']!))).toThrow(/AUTH_JWT_SECRET is a weak secret/);
   });
 
   it('the demo override turns the demo login on (so the portal can log in), and only that', () => {
-    const config = loadConfig(demo['event-service']!.environment);
+    const config = loadConfig(envOf(demo['event-service']!));
     expect(config.demoLogin).toBe(true);
     const changed = Object.entries(demo['event-service']!.environment).filter(([k, v]) => prod['event-service']!.environment[k] !== v).map(([k]) => k).sort();
     expect(changed).toEqual(['DEMO_LOGIN', 'NODE_ENV']);
@@ -217,7 +228,7 @@ describe('deploy/compose.yaml rendered (every service\'s environment, as compose
     expect(read('compose.yaml')).toContain('compose.demo.yaml');
   });
 
-  it('the portal, Centrifugo and the event service agree on the browser-facing origins', () => {
+  it('the portal, Centrifugo and the event service agree on the browser-facing origins', async () => {
     const portal = prod.portal!.environment;
     expect(portal.NUXT_PUBLIC_API_BASE).toBe('http://localhost:4000');
     expect(portal.NUXT_PUBLIC_CENTRIFUGO_WS).toBe('ws://localhost:8000/connection/websocket');
@@ -225,26 +236,26 @@ describe('deploy/compose.yaml rendered (every service\'s environment, as compose
     expect(centrifugo.CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY).toBe(secrets.CENTRIFUGO_TOKEN_SECRET);
     expect(centrifugo.CENTRIFUGO_HTTP_API_KEY).toBe(secrets.CENTRIFUGO_API_KEY);
     const origin = 'https://portal.example.com';
-    const moved = renderCompose([BASE], { ...secrets, PORTAL_ORIGIN: origin, PUBLIC_API_BASE: 'https://events.example.com', PUBLIC_CENTRIFUGO_WS: 'wss://rt.example.com/connection/websocket' });
+    const moved = await renderCompose([BASE], { ...secrets, PORTAL_ORIGIN: origin, PUBLIC_API_BASE: 'https://events.example.com', PUBLIC_CENTRIFUGO_WS: 'wss://rt.example.com/connection/websocket' });
     expect(moved.centrifugo!.environment.CENTRIFUGO_CLIENT_ALLOWED_ORIGINS).toBe(origin);
     expect(moved['event-service']!.environment.CORS_ORIGINS).toBe(origin);
     expect(moved.portal!.environment).toMatchObject({ NUXT_PUBLIC_API_BASE: 'https://events.example.com', NUXT_PUBLIC_CENTRIFUGO_WS: 'wss://rt.example.com/connection/websocket' });
   });
 
-  it('Grafana needs a password of our choosing (no admin/admin), and Prometheus and Grafana listen on loopback only', () => {
+  it('Grafana needs a password of our choosing (no admin/admin), and Prometheus and Grafana listen on loopback only', async () => {
     const grafana = prod.grafana!.environment;
     expect(grafana.GF_SECURITY_ADMIN_PASSWORD).toBe(secrets.GRAFANA_ADMIN_PASSWORD);
     expect(grafana.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
     expect(grafana.GF_USERS_ALLOW_SIGN_UP).toBe('false');
-    expect(() => renderCompose([BASE], { ...secrets, GRAFANA_ADMIN_PASSWORD: '' })).toThrow(/GRAFANA_ADMIN_PASSWORD/);
-    expect(prod.prometheus!.ports).toEqual(['127.0.0.1:9090:9090']);
-    expect(prod.grafana!.ports).toEqual(['127.0.0.1:3001:3000']);
+    await expect(renderCompose([BASE], { ...secrets, GRAFANA_ADMIN_PASSWORD: '' })).rejects.toThrow(/required variable GRAFANA_ADMIN_PASSWORD is missing a value: set GRAFANA_ADMIN_PASSWORD/);
+    expect(prod.prometheus!.ports.map(shortPort)).toEqual(['127.0.0.1:9090:9090']);
+    expect(prod.grafana!.ports.map(shortPort)).toEqual(['127.0.0.1:3001:3000']);
     // What is published on every interface: the three public endpoints, nothing else (no Redis, no Postgres).
-    const open = Object.entries(prod).flatMap(([name, s]) => s.ports.filter((p) => !p.startsWith('127.0.0.1:')).map((p) => `${name} ${p}`));
+    const open = Object.entries(prod).flatMap(([name, s]) => s.ports.filter((p) => p.host_ip !== '127.0.0.1').map((p) => `${name} ${shortPort(p)}`));
     expect(open.sort()).toEqual(['centrifugo 8000:8000', 'event-service 4000:4000', 'portal 3000:3000']);
   });
 
-  it('no secret is committed: each is a required `${VAR:?…}` with no default, and env.example lists exactly those, empty', () => {
+  it('no secret is committed: each is a required `${VAR:?…}` with no default, and env.example lists exactly those, empty', async () => {
     const required = new Set<string>();
     for (const file of [BASE, DEMO]) {
       const text = readFileSync(file, 'utf8');
@@ -256,10 +267,10 @@ describe('deploy/compose.yaml rendered (every service\'s environment, as compose
       expect(text).not.toMatch(/\$\{[A-Z_]*(SECRET|PASSWORD|KEY)[A-Z_]*:?-/);
     }
     expect([...required].sort()).toEqual(Object.keys(secrets).sort());
-    // Each one alone stops the rendering, naming it.
+    // Each one alone stops the rendering, naming it; unset and empty alike (`:?`).
     for (const name of required) {
-      const without = { ...secrets, [name]: undefined };
-      expect(() => renderCompose([BASE], without), name).toThrow(new RegExp(name));
+      await expect(renderCompose([BASE], { ...secrets, [name]: undefined }), name).rejects.toThrow(new RegExp(`required variable ${name} is missing a value`));
+      await expect(renderCompose([BASE], { ...secrets, [name]: '' }), name).rejects.toThrow(new RegExp(`required variable ${name} is missing a value`));
     }
     const example = read('env.example');
     const listed = [...example.matchAll(/^([A-Z_]+)=(.*)$/gm)];

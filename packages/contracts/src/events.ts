@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TENANT_ID_REGEX_SOURCE } from './tenant';
+import { tenantIdSchema } from './tenant';
 import type { TenantTopic, AdminTopic } from './channels';
 import { calendarDate, capturedText, isoInstant, isStorableText, jsonByteLength, MAX_EVENT_DATA_BYTES, storableString, storableText, UNSTORABLE_TEXT_MESSAGE } from './fields';
 import { messageCodeSchema, messageParamsSchema } from './messages';
@@ -237,7 +237,6 @@ export function channelOf(type: EventType, tenantId: string | undefined): string
 }
 
 const uuid = z.uuid();
-const tenantIdSchema = z.string().regex(new RegExp(TENANT_ID_REGEX_SOURCE), 'lower-case letters, digits and "-", 1–63 characters');
 
 /** One event as a producer sends it to `POST /v1/events`. `id` and `timestamp` are filled in when absent. */
 export const ingestEventSchema = z

@@ -1,4 +1,4 @@
-import { parseChannel, userChannel, userKeyOf, type ParsedChannel, type TenantTopic } from './channels';
+import { parseChannel, tenantChannel, userChannel, userKeyOf, type ParsedChannel, type TenantTopic } from './channels';
 import { TENANT_ID_PATTERN } from './tenant';
 
 /** Who is asking: the claims of a verified platform token, after the service's current access overrides. */
@@ -125,7 +125,7 @@ export function authorize(identity: Identity, action: Action, channel: string, c
 export function subscribableChannels(identity: Identity, ctx: PolicyContext = {}): string[] {
   const candidates: string[] = isOperator(identity) ? ['admin:metrics', 'admin:alerts'] : [];
   if (identity.tenantId !== null && TENANT_ID_PATTERN.test(identity.tenantId)) {
-    for (const topic of Object.keys(TOPIC_PERMISSION) as TenantTopic[]) candidates.push(`${topic}:${identity.tenantId}`);
+    for (const topic of Object.keys(TOPIC_PERMISSION) as TenantTopic[]) candidates.push(tenantChannel(topic, identity.tenantId));
     candidates.push(userChannel(identity.tenantId, identity.sub));
   }
   return candidates.filter((ch) => authorize(identity, 'subscribe', ch, ctx).allowed);
@@ -138,9 +138,10 @@ export function subscribableChannels(identity: Identity, ctx: PolicyContext = {}
  */
 export function readableChannels(identity: Identity, ctx: PolicyContext = {}): string[] | 'every' {
   if (isOperator(identity)) return 'every';
-  if (identity.tenantId === null || !TENANT_ID_PATTERN.test(identity.tenantId)) return [];
+  const tenantId = identity.tenantId;
+  if (tenantId === null || !TENANT_ID_PATTERN.test(tenantId)) return [];
   return (Object.keys(TOPIC_PERMISSION) as TenantTopic[])
-    .map((topic) => `${topic}:${identity.tenantId}`)
+    .map((topic) => tenantChannel(topic, tenantId))
     .filter((ch) => authorize(identity, 'read', ch, ctx).allowed);
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TENANT_ID_REGEX_SOURCE } from './tenant';
+import { tenantIdSchema, tenantParamsSchema } from './tenant';
 import { deploymentSizeSchema, EVENT_TYPES, eventRegistry, instanceTypeSchema, PRESENCE_STATUSES, userIdSchema, type EventType, type PresenceStatus } from './events';
 import { PERMISSIONS } from './policy';
 import { AUDIT_ACTIONS } from './operators';
@@ -11,12 +11,8 @@ import { isoInstantOrDate, isStorableText, storableString, storableText, UNSTORA
  * docs/errors.md), and a client or a test can check a request exactly as the service will.
  */
 
-const tenantIdParam = (message: string) => z.string().regex(new RegExp(TENANT_ID_REGEX_SOURCE), message);
-/**
- * Routes whose tenant only names a channel: any short string passes here and THE policy's strict
- * channel parser answers (400 `ERR_INVALID_CHANNEL` or 403), as for a channel given in a body.
- */
-const channelTenantParams = z.strictObject({ tenantId: z.string().min(1).max(100) });
+// Every route with a `:tenantId` param validates it with `tenantParamsSchema` (tenant.ts), the rule THE
+// policy's channel parser applies too, so a malformed id is 400 ERR_VALIDATION on every route.
 const deploymentIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 // POST /v1/auth/login: compared with the demo identities, never stored; a wrong text is a 401.
@@ -33,7 +29,6 @@ export const adminUserParamsSchema = z.strictObject({
   // Any printable ASCII id an identity provider may use as `sub` (e.g. `auth0|123`), nothing else.
   userId: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
 });
-export const adminTenantParamsSchema = z.strictObject({ tenantId: tenantIdParam('a tenant id') });
 export const permissionsBodySchema = z.strictObject({
   permissions: z.array(z.enum(PERMISSIONS)).max(PERMISSIONS.length * 2).transform((p) => [...new Set(p)]),
 });
@@ -44,7 +39,7 @@ export const auditQuerySchema = z.strictObject({
   /** Compared with a stored text column, so it follows the storable rule. */
   actor: storableString().min(1).max(200).optional(),
   action: z.enum(AUDIT_ACTIONS).optional(),
-  tenantId: tenantIdParam('a tenant id').optional(),
+  tenantId: tenantIdSchema.optional(),
   /** Normalised to UTC milliseconds; a bare date is midnight UTC. */
   from: isoInstantOrDate().optional(),
   to: isoInstantOrDate().optional(),
@@ -60,7 +55,6 @@ export const MAX_PAGE_LENGTH = 200;
 export const SETTABLE_PRESENCE_STATUSES = PRESENCE_STATUSES.filter((s) => s !== 'offline') as Exclude<PresenceStatus, 'offline'>[];
 /** A device that has not reported for this long no longer counts towards its user's status, ms. */
 export const PRESENCE_DEVICE_TTL_MS = 120_000;
-export const presenceParamsSchema = z.strictObject({ tenantId: tenantIdParam('not a tenant id') });
 /** What a user chooses for every device; `away` is detected, never chosen. */
 export const CHOSEN_PRESENCE_STATUSES = ['online', 'busy'] as const;
 export const presenceStatusBodySchema = z.strictObject({
@@ -113,8 +107,7 @@ export const historyQuerySchema = z.strictObject({
 });
 
 // Deployments.
-export const deploymentTenantParamsSchema = channelTenantParams;
-export const deploymentParamsSchema = channelTenantParams.extend({ deploymentId: z.string().regex(deploymentIdPattern, 'a deployment id') });
+export const deploymentParamsSchema = tenantParamsSchema.extend({ deploymentId: z.string().regex(deploymentIdPattern, 'a deployment id') });
 export const deploymentListQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 /** What the tenant asks for: the product, and optionally the instance's name and size (the deployer's default otherwise). */
 export const deploymentRequestBodySchema = z.strictObject({ instanceType: instanceTypeSchema, instanceName: storableText(100).optional(), size: deploymentSizeSchema.optional() });
@@ -122,8 +115,7 @@ export const deployerClaimBodySchema = z.strictObject({ limit: z.number().int().
 
 // Billing notifications.
 const BILLING_TYPES = EVENT_TYPES.filter((t) => eventRegistry[t].topic === 'billing') as [EventType, ...EventType[]];
-export const notificationTenantParamsSchema = channelTenantParams;
-export const notificationParamsSchema = channelTenantParams.extend({ id: z.uuid() });
+export const notificationParamsSchema = tenantParamsSchema.extend({ id: z.uuid() });
 export const notificationListQuerySchema = z.strictObject({
   unread: z.enum(['true', 'false']).optional(),
   type: z.enum(BILLING_TYPES).optional(),
@@ -132,5 +124,4 @@ export const notificationListQuerySchema = z.strictObject({
 });
 
 // Dashboards.
-export const monitoringTenantParamsSchema = z.strictObject({ tenantId: tenantIdParam('not a tenant id') });
 export const alertListQuerySchema = z.strictObject({ state: z.enum(['open', 'all']).default('open'), limit: z.coerce.number().int().min(1).max(200).default(100) });

@@ -59,7 +59,9 @@ export function answerError(err: FastifyError, request: FastifyRequest, reply: F
       path: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
       message: v.message ?? 'invalid',
     }));
-    body = problemOf('ERR_VALIDATION', `invalid ${err.validationContext}: ${errors.map((e) => e.path).join(', ')}`, { errors });
+    // The detail names each field and the rule it broke (e.g. `params.tenantId (a tenant id: 1–63 …)`), so a
+    // person reading only the detail knows what to send instead; `errors` carries the same, structured.
+    body = problemOf('ERR_VALIDATION', `invalid ${err.validationContext}: ${errors.map((e) => `${e.path} (${e.message})`).join(', ')}`, { errors });
     status = 400;
   } else if (err.code && FASTIFY_CODES[err.code]) {
     const { code, field } = FASTIFY_CODES[err.code]!;

@@ -1,4 +1,4 @@
-import { SETTABLE_PRESENCE_STATUSES, type PresenceMember, type PresenceStatus, type StreamPosition } from '@neo/contracts';
+import { SETTABLE_PRESENCE_STATUSES, tenantChannel, type PresenceMember, type PresenceStatus, type StreamPosition } from '@neo/contracts';
 import type { CentrifugoClient } from '../centrifugo/client';
 import type { Database } from '../store/database';
 import { listPresence, markOffline, reportDevice, tenantsWithOnlineUsers, upsertPresence, type PresenceRow } from '../store/presence-store';
@@ -42,7 +42,7 @@ export class PresenceService {
   }
 
   async members(tenantId: string): Promise<{ members: PresenceMember[]; position: StreamPosition | null }> {
-    const channel = `presence:${tenantId}`;
+    const channel = tenantChannel('presence', tenantId);
     const position = await this.centrifugo.position(channel).catch(() => null);
     const [clients, stored] = await Promise.all([this.centrifugo.presence(channel), listPresence(this.database, tenantId)]);
     const connections = new Map<string, { count: number; name: string }>();
@@ -74,7 +74,7 @@ export class PresenceService {
   async sweep(): Promise<number> {
     let changed = 0;
     for (const tenantId of await tenantsWithOnlineUsers(this.database)) {
-      const clients = await this.centrifugo.presence(`presence:${tenantId}`);
+      const clients = await this.centrifugo.presence(tenantChannel('presence', tenantId));
       const connected = new Set(Object.values(clients).map((c) => c.user));
       const stored = await listPresence(this.database, tenantId);
       const gone = stored.filter((r) => r.online && !connected.has(r.userId)).map((r) => r.userId);

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import {
   AUDIT_ACTIONS,
   TENANT_TOPICS,
-  adminTenantParamsSchema as tenantParams,
   adminUserParamsSchema as userParams,
   auditQuerySchema as auditQuery,
   authorize,
@@ -13,6 +12,7 @@ import {
   permissionsBodySchema as permissionsBody,
   suspensionBodySchema as suspensionBody,
   tenantChannel,
+  tenantParamsSchema as tenantParams,
   auditPageSchema,
   createdIngestKeySchema,
   disconnectResponseSchema,

@@ -4,7 +4,8 @@ import {
   deploymentListQuerySchema,
   deploymentParamsSchema as deploymentParams,
   deploymentRequestBodySchema,
-  deploymentTenantParamsSchema as tenantParams,
+  tenantChannel,
+  tenantParamsSchema as tenantParams,
   deployerClaimResponseSchema,
   deploymentDetailResponseSchema,
   deploymentListResponseSchema,
@@ -46,7 +47,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
       },
     },
     async (request) => {
-      const channel = app.authorizeChannel(request, 'read', `deployments:${request.params.tenantId}`);
+      const channel = app.authorizeChannel(request, 'read', tenantChannel('deployments', request.params.tenantId));
       const tenantId = request.params.tenantId;
       const position = await positionOf(channel.name);
       const [{ items, join }, durations] = await Promise.all([listDeployments(database, tenantId, channel.name, request.query.limit), recentDurations(database, tenantId, ETA_SAMPLE_SIZE)]);
@@ -70,7 +71,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
     },
     async (request) => {
       const { tenantId, deploymentId } = request.params;
-      const channel = app.authorizeChannel(request, 'read', `deployments:${tenantId}`);
+      const channel = app.authorizeChannel(request, 'read', tenantChannel('deployments', tenantId));
       const position = await positionOf(channel.name);
       const [{ item, requested, join }, durations] = await Promise.all([getDeployment(database, tenantId, deploymentId, channel.name), recentDurations(database, tenantId, ETA_SAMPLE_SIZE)]);
       if (!item && !requested) throw new AppError('ERR_NOT_FOUND', `no deployment ${deploymentId} in this tenant`);
@@ -95,7 +96,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod<{ database: Database; centr
     },
     async (request, reply) => {
       const tenantId = request.params.tenantId;
-      const channel = app.authorizeChannel(request, 'write', `deployments:${tenantId}`);
+      const channel = app.authorizeChannel(request, 'write', tenantChannel('deployments', tenantId));
       const deploymentId = `dep-${uuidv7()}`;
       await insertDeploymentRequest(database, { deploymentId, tenantId, instanceType: request.body.instanceType, instanceName: request.body.instanceName ?? null, size: request.body.size ?? null, requestedBy: request.identity!.sub });
       return reply.status(202).send({ deploymentId, status: 'requested', channel: channel.name });

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { alertListQuerySchema as alertQuery, alertListResponseSchema, instanceListResponseSchema, isOperator, monitoringTenantParamsSchema as tenantParams, tenantsOverviewResponseSchema } from '@neo/contracts';
+import { alertListQuerySchema as alertQuery, alertListResponseSchema, instanceListResponseSchema, isOperator, isTenantId, tenantChannel, tenantParamsSchema as tenantParams, tenantsOverviewResponseSchema } from '@neo/contracts';
 import { responses } from './responses';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
@@ -22,7 +22,7 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
   });
 
   app.get('/v1/tenants/:tenantId/alerts', { onRequest: app.authenticate, schema: { tags: ['monitoring'], summary: "A tenant's alerts, open first, by severity", params: tenantParams, querystring: alertQuery, response: responses({ 200: alertListResponseSchema }), security: [{ bearer: [] }] } }, async (request) => {
-    const channel = app.authorizeChannel(request, 'read', `alerts:${request.params.tenantId}`);
+    const channel = app.authorizeChannel(request, 'read', tenantChannel('alerts', request.params.tenantId));
     const pos = await position(channel.name);
     const { items, join } = await listAlerts(database, request.params.tenantId, channel.name, request.query.state === 'open', request.query.limit);
     return { items, ...join, position: pos };
@@ -43,7 +43,7 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
       },
     },
     async (request) => {
-      app.authorizeChannel(request, 'read', `metrics:${request.params.tenantId}`);
+      app.authorizeChannel(request, 'read', tenantChannel('metrics', request.params.tenantId));
       const instances = await listInstanceMetrics(database, request.params.tenantId);
       return { instances, activeInstances: instances.filter((i) => i.status === 'online').length };
     },
@@ -55,7 +55,9 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ database: Database; centr
     const names = new Map<string, string>(DEMO_TENANTS.map((t) => [t.id, t.name]));
     const ids = [...new Set([...names.keys(), ...seen])].sort();
     const tenants = await Promise.all(ids.map(async (tenantId) => {
-      const stats = await centrifugo.presenceStats(`presence:${tenantId}`).catch(() => ({ num_users: 0 }));
+      // Ids read back from the database were checked when written; one that cannot name a channel has nobody
+      // online, and must not turn the whole overview into a 500 (tenantChannel throws on it).
+      const stats = isTenantId(tenantId) ? await centrifugo.presenceStats(tenantChannel('presence', tenantId)).catch(() => ({ num_users: 0 })) : { num_users: 0 };
       return { tenantId, name: names.get(tenantId) ?? tenantId, onlineUsers: stats.num_users ?? 0, activeDeployments: active.get(tenantId) ?? 0, activeInstances: reporting.get(tenantId) ?? 0, openAlerts: open.get(tenantId) ?? 0 };
     }));
     return { tenants };

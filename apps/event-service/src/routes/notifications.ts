@@ -7,7 +7,8 @@ import {
   notificationReadResponseSchema,
   notificationSchema,
   notificationsReadAllResponseSchema,
-  notificationTenantParamsSchema as tenantParams,
+  tenantChannel,
+  tenantParamsSchema as tenantParams,
   userChannel,
   userKeyOf,
   type ReadStateMessage,
@@ -46,7 +47,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
   // Marking read is acting as a member (policy action `write` on billing), so an operator reading a
   // tenant's notifications cannot change what its users see as unread.
   const authorized = (request: FastifyRequest, action: 'read' | 'write', tenantId: string) => {
-    const channel = app.authorizeChannel(request, action, `billing:${tenantId}`);
+    const channel = app.authorizeChannel(request, action, tenantChannel('billing', tenantId));
     return { channel: channel.name, userId: request.identity!.sub };
   };
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { presenceListResponseSchema, presenceParamsSchema as params, presenceSetResponseSchema, presenceStatusBodySchema as statusBody } from '@neo/contracts';
+import { presenceListResponseSchema, presenceSetResponseSchema, presenceStatusBodySchema as statusBody, tenantChannel, tenantParamsSchema as params } from '@neo/contracts';
 import type { PresenceService } from '../presence/presence-service';
 import { responses } from './responses';
 
@@ -14,7 +14,7 @@ export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }
     // Costs 2: a Centrifugo presence call and a database read.
     { onRequest: app.authenticate, config: { rateCost: 2 }, schema: { tags: ['presence'], summary: 'Who of the tenant is online, their status, page and last seen', params, response: responses({ 200: presenceListResponseSchema }), security: [{ bearer: [] }] } },
     async (request) => {
-      const channel = app.authorizeChannel(request, 'read', `presence:${request.params.tenantId}`);
+      const channel = app.authorizeChannel(request, 'read', tenantChannel('presence', request.params.tenantId));
       return presence.members(channel.kind === 'tenant' ? channel.tenantId : request.params.tenantId);
     },
   );
@@ -35,7 +35,7 @@ export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }
       },
     },
     async (request) => {
-      app.authorizeChannel(request, 'write', `presence:${request.params.tenantId}`);
+      app.authorizeChannel(request, 'write', tenantChannel('presence', request.params.tenantId));
       const identity = request.identity!;
       const row = await presence.setStatus({
         tenantId: request.params.tenantId,

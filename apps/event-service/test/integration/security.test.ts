@@ -458,7 +458,8 @@ describe('security of the deployment and notification routes', () => {
   });
 
   it('bad input is a 4xx problem: invalid tenant 400, bad ids 400, unknown 404, deployer claim needs the ingest key', async () => {
-    expect(await get('/v1/tenants/ACME!/deployments', tokens.ana)).toMatchObject({ status: 400, body: { code: 'ERR_INVALID_CHANNEL' } });
+    // A malformed path tenant id is the params check's 400 on every route (tenant-params.test.ts has them all).
+    expect(await get('/v1/tenants/ACME!/deployments', tokens.ana)).toMatchObject({ status: 400, body: { code: 'ERR_VALIDATION', errors: [{ path: 'params.tenantId' }] } });
     expect((await get('/v1/tenants/acme/deployments/..%2Fx', tokens.ana)).status).toBe(400);
     expect((await get('/v1/tenants/acme/notifications/not-a-uuid', tokens.ana)).status).toBe(400);
     expect((await get('/v1/tenants/acme/notifications?type=nope', tokens.ana)).status).toBe(400);
