@@ -240,6 +240,12 @@ describe('accessibility (WCAG 2.1 AA, axe-core in Chromium)', () => {
     await page.getByTestId('deploy-form').waitFor();
     await expect.poll(() => page.evaluate(() => Boolean(document.activeElement?.closest('[role="dialog"]')))).toBe(true);
     await tabTo(page, 'deploy-type-odoo', 10);
+    // Up and Down work as Left and Right, and the choice wraps at both ends.
+    await page.keyboard.press('ArrowUp');
+    expect(await page.getByTestId('deploy-type-wazuh').getAttribute('aria-checked')).toBe('true');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.getByTestId('deploy-type-odoo').getAttribute('aria-checked')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('deploy-type-odoo');
     await page.keyboard.press('ArrowRight');
     expect(await page.getByTestId('deploy-type-netbox').getAttribute('aria-checked')).toBe('true');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('deploy-type-netbox');
