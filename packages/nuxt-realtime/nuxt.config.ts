@@ -8,10 +8,13 @@
 import { fileURLToPath } from 'node:url';
 
 export default defineNuxtConfig({
-  // Component names come from the file name alone (`<ConnectionBadge>`, not
-  // `<RealtimeConnectionBadge>`): the folders group by domain, they are not a namespace. An absolute
-  // path, because `~` in a layer's config resolves against the app that extends it.
-  components: [{ path: fileURLToPath(new URL('./app/components', import.meta.url)), pathPrefix: false }],
+  // Every layer component is `Neo` + its file name (`<NeoConnectionBadge>`, `<LazyNeoDeployModal>`): the
+  // prefix keeps them apart from the host app's own components and from Nuxt UI's `U…`, and says in a
+  // template where a component comes from. The folders group by domain, they are not part of the name
+  // (`pathPrefix: false`). The prefix is fixed, not an option: templates inside the layer call each
+  // other by it. An absolute path, because `~` in a layer's config resolves against the app that
+  // extends it.
+  components: [{ path: fileURLToPath(new URL('./app/components', import.meta.url)), prefix: 'Neo', pathPrefix: false }],
 
   runtimeConfig: {
     public: {

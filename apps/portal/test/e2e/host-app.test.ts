@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHostApp } from '../../../../scripts/lib/build.mjs';
 import { ROOT } from '../../../../scripts/lib/paths.mjs';
 import { spawnService, stopChild, waitForHttp } from '../../../../scripts/lib/proc.mjs';
+import { unknownElements } from './session';
 import { startE2eSystem, type E2eSystem } from './system';
 
 // The adoption kit's proof: examples/host-app (another team's Nuxt app) extends the layer, supplies
@@ -61,6 +62,8 @@ describe('example host app (Chromium)', () => {
     await page.locator(`[data-event-id="${after.body.accepted[0]!.id}"]`).waitFor({ timeout: 15_000 });
     expect(await page.locator(`[data-event-id="${other.body.accepted[0]!.id}"]`).count()).toBe(0);
     expect(await page.evaluate(() => Object.keys(localStorage))).not.toContain('neo-auth');
+    // The host uses the layer's components by their prefixed names (`<NeoConnectionBadge>`, …): all resolved.
+    expect(await unknownElements(page)).toEqual([]);
     await context.close();
   });
 });

@@ -19,3 +19,12 @@ export async function apiToken(serviceUrl: string, email: string): Promise<strin
   expect(res.status).toBe(200);
   return ((await res.json()) as { token: string }).token;
 }
+
+/**
+ * The tags on the page the browser does not know. A component Nuxt could not resolve (a layer component
+ * named without its `Neo` prefix, say) is rendered as a bare element of that name, and a production build
+ * does not warn about it; this finds it.
+ */
+export async function unknownElements(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...new Set([...document.querySelectorAll('*')].filter((e) => e instanceof HTMLUnknownElement || !e.matches(':defined')).map((e) => e.localName))]);
+}

@@ -1,7 +1,4 @@
-import type { PublicationContext, Subscription, SubscriptionState, SubscriptionStateContext } from 'centrifuge';
-
-/** A subscription's state, as plain strings (Centrifuge's `SubscriptionState` values). */
-export type ChannelState = `${SubscriptionState}`;
+import type { PublicationContext, Subscription, SubscriptionStateContext } from 'centrifuge';
 
 /**
  * For channels that are not an event stream (no `seq`, nothing to catch up): the per-user read-state
@@ -46,17 +43,7 @@ export function useChannel<T = unknown>(
     current = subscription;
   }
 
-  if (import.meta.client) {
-    watch(
-      () => toValue(channel),
-      (name) => {
-        detach();
-        if (name) attach(name);
-      },
-      { immediate: true },
-    );
-    onScopeDispose(detach);
-  }
+  useChannelLifecycle(channel, attach, detach);
 
   const isSubscribed = computed(() => state.value === 'subscribed');
   return { state: readonly(state), isSubscribed };

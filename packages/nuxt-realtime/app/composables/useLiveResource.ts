@@ -1,7 +1,7 @@
 import type { LiveAnchor, SequencedEvent } from '@neo/realtime-client';
 import type { JoinContext, LeaveContext } from 'centrifuge';
 
-/** Where a resource loaded over HTTP is: what `LoadState` shows. */
+/** Where a resource loaded over HTTP is: what `NeoLoadState` shows. */
 export type LoadStatus = 'loading' | 'ready' | 'error';
 
 export interface LiveResourceOptions<R, E> {

@@ -1,8 +1,5 @@
 import { LiveStream, historyCatchUp, type LiveAnchor, type SequencedEvent } from '@neo/realtime-client';
-import type { JoinContext, LeaveContext, SubscriptionState } from 'centrifuge';
-
-/** A subscription's state, as plain strings (Centrifuge's `SubscriptionState` values). */
-export type ChannelState = `${SubscriptionState}`;
+import type { JoinContext, LeaveContext } from 'centrifuge';
 
 export interface LiveStreamOptions<E> {
   /** `'seq'` (default): a durable channel, holes read from `GET /v1/history?afterSeq=`. `'offset'`: presence. */
@@ -49,17 +46,7 @@ export function useLiveStream<E extends SequencedEvent>(channel: MaybeRefOrGette
     state.value = stream.state;
   }
 
-  if (import.meta.client) {
-    watch(
-      () => toValue(channel),
-      (name) => {
-        detach();
-        if (name) attach(name);
-      },
-      { immediate: true },
-    );
-    onScopeDispose(detach);
-  }
+  useChannelLifecycle(channel, attach, detach);
 
   const isSubscribed = computed(() => state.value === 'subscribed');
   return {
