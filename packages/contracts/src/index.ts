@@ -9,6 +9,7 @@ export * from './errors';
 export * from './api';
 export * from './ids';
 export * from './requests';
+export * from './presence';
 export * from './deployment-state';
 export * from './operators';
 export * from './messages';

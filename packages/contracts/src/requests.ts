@@ -58,8 +58,6 @@ export const topTenantsQuerySchema = z.strictObject({ limit: z.coerce.number().i
 export const MAX_PAGE_LENGTH = 200;
 /** What a user may set; `offline` is never set by hand, it is what the service sees when they are gone. */
 export const SETTABLE_PRESENCE_STATUSES = PRESENCE_STATUSES.filter((s) => s !== 'offline') as Exclude<PresenceStatus, 'offline'>[];
-/** A device that has not reported for this long no longer counts towards its user's status, ms. */
-export const PRESENCE_DEVICE_TTL_MS = 120_000;
 export const presenceParamsSchema = z.strictObject({ tenantId: tenantIdParam('not a tenant id') });
 /** What a user chooses for every device; `away` is detected, never chosen. */
 export const CHOSEN_PRESENCE_STATUSES = ['online', 'busy'] as const;
