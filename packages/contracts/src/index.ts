@@ -1,5 +1,3 @@
-// First: configures zod before any schema below is built (see the file).
-import './zod-setup';
 export * from './tenant';
 export * from './channels';
 export * from './fields';
