@@ -15,6 +15,14 @@ export default defineNuxtConfig({
 
   css: ['~/assets/css/main.css'],
 
+  experimental: {
+    // A link's page is fetched when the user points at or focuses the link, not as soon as it is on
+    // screen: the header links to every page, and fetching them all on each cold load more than doubled
+    // what /deployments downloads (benchmark B5: the events page alone brought the history search's
+    // select, popper and form field, ~35 KB gzipped).
+    defaults: { nuxtLink: { prefetchOn: { visibility: false, interaction: true } } },
+  },
+
   app: {
     head: {
       title: 'NEO_STACK Realtime',

@@ -1,5 +1,7 @@
+// Before any schema is built: configures zod for the browser (see the file).
+import './zod-setup';
 import { z } from 'zod';
-import { tenantIdSchema } from './tenant';
+import { tenantIdSchema } from './tenant-schemas';
 import type { TenantTopic, AdminTopic } from './channels';
 import { calendarDate, capturedText, isoInstant, isStorableText, jsonByteLength, MAX_EVENT_DATA_BYTES, storableString, storableText, UNSTORABLE_TEXT_MESSAGE } from './fields';
 import { messageCodeSchema, messageParamsSchema } from './messages';

@@ -1,6 +1,5 @@
-// First: configures zod before any schema below is built (see the file).
-import './zod-setup';
 export * from './tenant';
+export * from './tenant-schemas';
 export * from './channels';
 export * from './fields';
 export * from './events';
@@ -9,6 +8,7 @@ export * from './errors';
 export * from './api';
 export * from './ids';
 export * from './requests';
+export * from './presence';
 export * from './deployment-state';
 export * from './operators';
 export * from './messages';

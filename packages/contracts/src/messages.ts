@@ -1,3 +1,5 @@
+// Before any schema is built: configures zod for the browser (see the file).
+import './zod-setup';
 import { z } from 'zod';
 import { storableText } from './fields';
 

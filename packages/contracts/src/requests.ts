@@ -1,5 +1,7 @@
+// Before any schema is built: configures zod for the browser (see the file).
+import './zod-setup';
 import { z } from 'zod';
-import { tenantIdSchema, tenantParamsSchema } from './tenant';
+import { tenantIdSchema, tenantParamsSchema } from './tenant-schemas';
 import { deploymentSizeSchema, EVENT_TYPES, eventRegistry, instanceTypeSchema, PRESENCE_STATUSES, userIdSchema, type EventType, type PresenceStatus } from './events';
 import { PERMISSIONS } from './policy';
 import { AUDIT_ACTIONS } from './operators';
@@ -53,8 +55,6 @@ export const topTenantsQuerySchema = z.strictObject({ limit: z.coerce.number().i
 export const MAX_PAGE_LENGTH = 200;
 /** What a user may set; `offline` is never set by hand, it is what the service sees when they are gone. */
 export const SETTABLE_PRESENCE_STATUSES = PRESENCE_STATUSES.filter((s) => s !== 'offline') as Exclude<PresenceStatus, 'offline'>[];
-/** A device that has not reported for this long no longer counts towards its user's status, ms. */
-export const PRESENCE_DEVICE_TTL_MS = 120_000;
 /** What a user chooses for every device; `away` is detected, never chosen. */
 export const CHOSEN_PRESENCE_STATUSES = ['online', 'busy'] as const;
 export const presenceStatusBodySchema = z.strictObject({

@@ -1,3 +1,5 @@
+// Before any schema is built: configures zod for the browser (see the file).
+import './zod-setup';
 import { z } from 'zod';
 import { type EventType, ALERT_SEVERITIES, DEPLOYMENT_SIZES, DEPLOYMENT_STATUSES, EVENT_TYPES, INSTANCE_STATUSES, INSTANCE_TYPES, PRESENCE_STATUSES } from './events';
 import { ERRORS, type ErrorCode, type ProblemDocument } from './errors';

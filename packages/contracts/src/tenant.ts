@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /** A tenant id: lower-case ASCII letters, digits and dashes, 1–63 characters, not starting with a dash. */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -12,14 +10,3 @@ export const TENANT_ID_RULE = `1–63 lower-case letters, digits or "-", not sta
 export function isTenantId(value: unknown): value is string {
   return typeof value === 'string' && TENANT_ID_PATTERN.test(value);
 }
-
-/** A tenant id wherever one arrives from outside: a path, a query, a body, a token claim. */
-export const tenantIdSchema = z.string().regex(TENANT_ID_PATTERN, `a tenant id: ${TENANT_ID_RULE}`);
-
-/**
- * The params of every route under `/tenants/:tenantId/` (extended by those with more params). A
- * malformed id is a 400 `ERR_VALIDATION` naming `params.tenantId` and the rule, before the route runs:
- * before THE policy is asked (so the answer never depends on whether the tenant exists) and before
- * `tenantChannel()`, which throws on a bad id, can be reached.
- */
-export const tenantParamsSchema = z.strictObject({ tenantId: tenantIdSchema });
