@@ -40,5 +40,17 @@ export default defineNuxtConfig({
     fallbackToApi: false,
     serverBundle: { collections: ['heroicons', 'lucide'] },
     clientBundle: { scan: true },
+    // Nuxt UI's <UIcon> renders <Icon>: that name is app/components/Icon.vue, which draws the bundled
+    // icons without the Iconify client and loads this component (with the plugin removed below) only
+    // for the others.
+    componentName: 'NuxtIconRuntime',
+  },
+
+  hooks: {
+    // @nuxt/icon's plugin imports the Iconify client on every page; app/components/Icon.vue runs it
+    // when an icon outside the client bundle first needs it.
+    'app:resolve'(app) {
+      app.plugins = app.plugins.filter((plugin) => !/[\\/]@nuxt[\\/]icon[\\/]dist[\\/]runtime[\\/]plugin/.test(plugin.src));
+    },
   },
 });

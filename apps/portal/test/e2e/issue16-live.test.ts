@@ -68,6 +68,12 @@ describe('issue 16: read state, presence across devices and history end to end (
     await luis.page.goto(`${sys.portalUrl}/dashboard`);
     const joined = toasts(ana.page).filter({ hasText: 'Luis Pérez se conectó' });
     await joined.first().waitFor({ timeout: 15_000 });
+    // The close button's icon (Nuxt UI's `i-lucide-x`) is not in the client bundle: @nuxt/icon's runtime,
+    // loaded on demand by app/components/Icon.vue, fetches it from the portal and draws it as a CSS mask.
+    const closeIcon = joined.first().locator('span.iconify');
+    await expect
+      .poll(() => closeIcon.first().evaluate((el) => getComputedStyle(el).maskImage || getComputedStyle(el).webkitMaskImage), { timeout: 10_000 })
+      .toMatch(/^url\(/);
     // Never about oneself: luis sees ana (already here, no notice) and nothing about luis.
     await member(luis.page, 'u-ana').waitFor({ timeout: 15_000 });
     expect(await toasts(luis.page).filter({ hasText: 'Luis Pérez' }).count()).toBe(0);
