@@ -58,6 +58,8 @@ const envSchema = z.object({
   RATE_LIMIT_TENANT_CONNECTIONS: z.coerce.number().int().min(1).max(10_000_000).default(2000),
   RATE_LIMIT_INGEST_EVENTS_PER_KEY: z.coerce.number().int().min(1).max(10_000_000).default(2000),
   RATE_LIMIT_INGEST_EVENTS_PER_TENANT: z.coerce.number().int().min(1).max(10_000_000).default(200),
+  RATE_LIMIT_REFUSAL_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(100),
+  RATE_LIMIT_REFUSAL_MAX_HELD: z.coerce.number().int().min(0).max(100_000).default(1000),
   FAST_PATH: z.enum(['on', 'off'], { error: '"on" or "off"' }).default('on'),
   INGEST_QUEUE_MAX_EVENTS: z.coerce.number().int().min(500).max(10_000_000).default(20_000),
   DB_INGEST_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(6),
@@ -140,6 +142,10 @@ export interface Config {
     readonly ingestEventsPerKey: number;
     /** Events per tenant per second, over all keys. Default 200 (a full batch of 500 fits the 3 s burst). */
     readonly ingestEventsPerTenant: number;
+    /** How long a 429 is held before it is sent, ms (a caller that retries at once then floods slower). Default 100. */
+    readonly refusalDelayMs: number;
+    /** Most 429s held at once; past it they are sent at once. Default 1000. */
+    readonly refusalMaxHeld: number;
   };
   /**
    * Publish each commit's events from memory right after it (on, the default), the outbox relay publishing
@@ -296,6 +302,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tenantConnections: e.RATE_LIMIT_TENANT_CONNECTIONS,
       ingestEventsPerKey: e.RATE_LIMIT_INGEST_EVENTS_PER_KEY,
       ingestEventsPerTenant: e.RATE_LIMIT_INGEST_EVENTS_PER_TENANT,
+      refusalDelayMs: e.RATE_LIMIT_REFUSAL_DELAY_MS,
+      refusalMaxHeld: e.RATE_LIMIT_REFUSAL_MAX_HELD,
     },
     fastPath: e.FAST_PATH === 'on',
     ingestQueueMaxEvents: e.INGEST_QUEUE_MAX_EVENTS,

@@ -114,7 +114,7 @@ describe('rate limits on the routes', () => {
   it('configuration: defaults and validation name the variable', () => {
     // testConfig raises the request budgets for the other suites; the defaults are the service's own.
     const defaults = testConfig(undefined, { RATE_LIMIT_USER_PER_SECOND: '', RATE_LIMIT_TENANT_PER_SECOND: '' });
-    expect(defaults.rateLimits).toEqual({ tokensPerMinute: 600, ingestPerSecond: 5000, userPerSecond: 20, tenantPerSecond: 100, burstSeconds: 3, tenantConnections: 2000, ingestEventsPerKey: 2000, ingestEventsPerTenant: 200 });
+    expect(defaults.rateLimits).toEqual({ tokensPerMinute: 600, ingestPerSecond: 5000, userPerSecond: 20, tenantPerSecond: 100, burstSeconds: 3, tenantConnections: 2000, ingestEventsPerKey: 2000, ingestEventsPerTenant: 200, refusalDelayMs: 100, refusalMaxHeld: 1000 });
     expect(defaults.ingestQueueMaxEvents).toBe(20_000);
     expect(defaults.db).toEqual({ ingestPoolSize: 6, requestPoolSize: 6, statementTimeoutMs: 5000 });
     for (const [name, value, message] of [
@@ -126,6 +126,8 @@ describe('rate limits on the routes', () => {
       ['RATE_LIMIT_BURST_SECONDS', '0', /^RATE_LIMIT_BURST_SECONDS/],
       ['RATE_LIMIT_INGEST_EVENTS_PER_TENANT', '100', /^RATE_LIMIT_INGEST_EVENTS_PER_TENANT × RATE_LIMIT_BURST_SECONDS must be at least 500/],
       ['RATE_LIMIT_TENANT_CONNECTIONS', '1.5', /^RATE_LIMIT_TENANT_CONNECTIONS/],
+      ['RATE_LIMIT_REFUSAL_DELAY_MS', '-1', /^RATE_LIMIT_REFUSAL_DELAY_MS/],
+      ['RATE_LIMIT_REFUSAL_MAX_HELD', 'many', /^RATE_LIMIT_REFUSAL_MAX_HELD/],
       ['INGEST_QUEUE_MAX_EVENTS', '10', /^INGEST_QUEUE_MAX_EVENTS/],
       ['DB_STATEMENT_TIMEOUT_MS', 'soon', /^DB_STATEMENT_TIMEOUT_MS/],
       ['DB_REQUEST_POOL_SIZE', '0', /^DB_REQUEST_POOL_SIZE/],
@@ -179,6 +181,51 @@ describe('request budgets per identity and per tenant', () => {
     expect((await connection()).json()).toMatchObject({ status: 429, reason: 'rate_limit_tenant_connections' });
   });
 
+});
+
+describe('refusals are held before they are sent (RATE_LIMIT_REFUSAL_DELAY_MS, RATE_LIMIT_REFUSAL_MAX_HELD)', () => {
+  // Six units per identity that refill at 0.1/s: after six plain reads every later one is refused.
+  const build = (delayMs: string, maxHeld: string) =>
+    buildApp(testConfig(undefined, { RATE_LIMIT_USER_PER_SECOND: '0.1', RATE_LIMIT_TENANT_PER_SECOND: '100', RATE_LIMIT_BURST_SECONDS: '60', RATE_LIMIT_REFUSAL_DELAY_MS: delayMs, RATE_LIMIT_REFUSAL_MAX_HELD: maxHeld }), { logger: false, relay: false });
+  const refusedTimes = async (app: FastifyInstance, parallel: number) => {
+    const token = (await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'sofia@globex.test', password: 'demo1234' } })).json().token as string;
+    const get = () => app.inject({ method: 'GET', url: '/v1/tenants/globex/deployments', headers: { authorization: `Bearer ${token}` } });
+    for (let i = 0; i < 6; i++) expect((await get()).statusCode).toBe(200);
+    const t0 = performance.now();
+    const answers = await Promise.all(Array.from({ length: parallel }, async () => {
+      const r = await get();
+      return { status: r.statusCode, code: r.json().code, ms: performance.now() - t0 };
+    }));
+    return answers;
+  };
+
+  it('a 429 is sent after the delay, the same problem document and Retry-After; a 200 is not held', async () => {
+    const app = await build('2000', '1000');
+    try {
+      const [refused] = await refusedTimes(app, 1);
+      expect(refused).toMatchObject({ status: 429, code: 'ERR_RATE_LIMITED' });
+      expect(refused!.ms).toBeGreaterThanOrEqual(1950);
+      // Another identity's request, answered 200, goes out at once (well under the delay).
+      const ana = (await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'ana@acme.test', password: 'demo1234' } })).json().token as string;
+      const t0 = performance.now();
+      expect((await app.inject({ method: 'GET', url: '/v1/tenants/acme/deployments', headers: { authorization: `Bearer ${ana}` } })).statusCode).toBe(200);
+      expect(performance.now() - t0).toBeLessThan(1500);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('past RATE_LIMIT_REFUSAL_MAX_HELD refusals held at once, the others are sent without waiting', async () => {
+    const app = await build('2000', '2');
+    try {
+      const answers = await refusedTimes(app, 6);
+      expect(answers.every((a) => a.status === 429)).toBe(true);
+      const held = answers.filter((a) => a.ms >= 1900).length;
+      expect(held).toBe(2);
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('ingest quotas in events per second', () => {
