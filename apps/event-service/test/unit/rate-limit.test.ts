@@ -213,7 +213,7 @@ describe('refusals are held before they are sent (RATE_LIMIT_REFUSAL_DELAY_MS, R
     } finally {
       await app.close();
     }
-  });
+  }, 30_000);
 
   it('past RATE_LIMIT_REFUSAL_MAX_HELD refusals held at once, the others are sent without waiting', async () => {
     const app = await build('2000', '2');
@@ -225,7 +225,7 @@ describe('refusals are held before they are sent (RATE_LIMIT_REFUSAL_DELAY_MS, R
     } finally {
       await app.close();
     }
-  });
+  }, 30_000);
 });
 
 describe('ingest quotas in events per second', () => {
