@@ -172,15 +172,15 @@ export const rateLimitPlugin = fp<{ config: Config; now?: () => number }>(async 
   // `refusalMaxHeld` are held; past that they go at once. The answer itself does not change.
   let held = 0;
   if (r.refusalDelayMs > 0) {
-    app.addHook('onSend', async (_request, reply, payload) => {
-      if (reply.statusCode !== 429 || held >= r.refusalMaxHeld) return payload;
+    // A callback hook, not an async one: every answer passes here (each ingest 202 too), and only a 429
+    // should cost more than a comparison.
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (reply.statusCode !== 429 || held >= r.refusalMaxHeld) return done(null, payload);
       held++;
-      try {
-        await new Promise((resolve) => setTimeout(resolve, r.refusalDelayMs));
-      } finally {
+      setTimeout(() => {
         held--;
-      }
-      return payload;
+        done(null, payload);
+      }, r.refusalDelayMs);
     });
   }
 
