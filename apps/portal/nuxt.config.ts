@@ -23,6 +23,14 @@ export default defineNuxtConfig({
     defaults: { nuxtLink: { prefetchOn: { visibility: false, interaction: true } } },
   },
 
+  vite: {
+    // Every component of the portal, the layer, Nuxt UI, reka-ui, @nuxt/icon and Nuxt itself is written
+    // with `setup` (none has `data()`, `methods`, `computed:`, option hooks or mixins), so Vue's Options
+    // API support is dead code in every page (benchmark B5: 1.5 KB gzipped). A host app that extends the
+    // layer with Options-API components turns it back on in its own config.
+    vue: { features: { optionsAPI: false } },
+  },
+
   app: {
     head: {
       title: 'NEO_STACK Realtime',
