@@ -2475,6 +2475,7 @@ export interface paths {
                             } | null;
                             streamSeq: number;
                             unreadCount: number;
+                            userChannel: string | null;
                         };
                     };
                 };

@@ -102,6 +102,23 @@ export function authorize(identity: Identity, action: Action, channel: string, c
     if (ch.userKey !== userKeyOf(identity.sub)) return deny('other_user', 'this channel belongs to another user');
     return { allowed: true, channel: ch };
   }
+  return decideStream(identity, action, ch, ctx);
+}
+
+/**
+ * THE policy's decision for a topic of the identity's own tenant, exactly what `authorize` decides for
+ * `tenantChannel(topic, tenantId)`. For the browser (what the UI shows): `authorize` also decides users'
+ * own channels, which needs SHA-256 of the user id, and this one does not bring that into a page's
+ * JavaScript. `null` tenant: not a member of any tenant.
+ */
+export function authorizeTopic(identity: Identity, action: Action, topic: TenantTopic, ctx: PolicyContext = {}): Decision {
+  if (identity.tenantId === null || !TENANT_ID_PATTERN.test(identity.tenantId)) return deny('not_tenant_member', 'not a member of this tenant');
+  const name = tenantChannel(topic, identity.tenantId);
+  return decideStream(identity, action, { kind: 'tenant', name, topic, tenantId: identity.tenantId }, ctx);
+}
+
+/** `authorize` for a parsed tenant topic or admin channel (every kind but a user's own). */
+function decideStream(identity: Identity, action: Action, ch: Exclude<ParsedChannel, { kind: 'user' }>, ctx: PolicyContext): Decision {
   if (isOperator(identity)) {
     // Operators read everything, but they are not members who act inside a tenant's streams.
     if (action === 'write' && ch.kind === 'tenant' && ch.topic !== 'deployments') {

@@ -182,6 +182,12 @@ export const notificationListResponseSchema = streamAnchorSchema.extend({
   /** Exact count of the caller's unread notifications in the tenant (all types). */
   unreadCount: z.number().int().nonnegative(),
   nextCursor: z.string().nullable(),
+  /**
+   * The caller's own channel (`user:{tenantId}_{userKey}`), where marks made on their other devices
+   * arrive; null when the caller is not a member of the tenant (an operator reading it). Sent so that a
+   * browser subscribes to it without hashing the user id itself (SHA-256 stays on the server).
+   */
+  userChannel: z.string().nullable(),
 });
 export type NotificationListResponse = z.infer<typeof notificationListResponseSchema>;
 /** `POST /v1/tenants/{tenantId}/notifications/{id}/read`. */

@@ -71,7 +71,9 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ database: Database; cen
       const beforeSeq = q.cursor ? decodeCursor(q.cursor) : undefined;
       const position = await centrifugo.position(channel).catch(() => null);
       const page = await queryNotifications(database, { tenantId, userId, channel, unread: q.unread === 'true', type: q.type as BillingEventType | undefined, beforeSeq, limit: q.limit });
-      return { items: page.items, unreadCount: page.unreadCount, nextCursor: page.nextBefore === null ? null : encodeCursor(page.nextBefore), position, ...page.join };
+      // Only a member has an own channel in the tenant (an operator has no tenant): see THE policy's user branch.
+      const own = request.identity!.tenantId === tenantId ? userChannel(tenantId, userId) : null;
+      return { items: page.items, unreadCount: page.unreadCount, nextCursor: page.nextBefore === null ? null : encodeCursor(page.nextBefore), position, ...page.join, userChannel: own };
     },
   );
 

@@ -75,6 +75,12 @@ describe.each(DATABASE_KINDS)('read state on every device on %s', (kind) => {
     expect(phone.messages).toHaveLength(2);
   });
 
+  it('the notification list names the caller’s own channel (the browser subscribes without hashing the id); an operator’s has none', async () => {
+    const list = async (who: string) => (await fetch(`${service.url}/v1/tenants/acme/notifications?limit=1`, { headers: { authorization: `Bearer ${tokens[who]}` } })).json();
+    expect((await list('ana')).userChannel).toBe(userChannel('acme', 'u-ana'));
+    expect((await list('admin')).userChannel).toBeNull();
+  });
+
   it('only its user gets a token for a user channel: teammates, other tenants and operators are refused, the owner twin is not', async () => {
     const anaChannel = userChannel('acme', 'u-ana');
     expect((await tokenFor('ana', anaChannel)).status).toBe(200);

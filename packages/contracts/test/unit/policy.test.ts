@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, isOperatorClaim, parseChannel, readableChannels, subscribableChannels, userChannel, userKeyOf, type Action, type Identity } from '@neo/contracts';
+import { authorize, authorizeTopic, isOperatorClaim, TENANT_TOPICS, parseChannel, readableChannels, subscribableChannels, userChannel, userKeyOf, type Action, type Identity } from '@neo/contracts';
 
 const ALL = ['deploy:read', 'deploy:write', 'billing:read', 'metrics:read', 'alerts:read'];
 const ana: Identity = { sub: 'u-ana', name: 'Ana', tenantId: 'acme', roles: ['owner'], permissions: ALL, operator: false };
@@ -67,6 +67,20 @@ describe('authorize (the one policy)', () => {
     expect(readableChannels(ana)).toEqual(['deployments:acme', 'billing:acme', 'metrics:acme', 'alerts:acme', 'presence:acme']);
     expect(readableChannels(admin)).toBe('every');
     expect(readableChannels(ana, { isTenantSuspended: () => true })).toEqual([]);
+  });
+
+  it('authorizeTopic (what the browser asks) decides as authorize does for every topic of the identity’s own tenant', () => {
+    const suspended = { isTenantSuspended: (t: string) => t === 'acme' };
+    for (const identity of [ana, luis, tenantAdmin, confused]) {
+      for (const action of ['subscribe', 'read', 'write'] as const) {
+        for (const topic of TENANT_TOPICS) {
+          for (const ctx of [{}, suspended]) expect(authorizeTopic(identity, action, topic, ctx)).toEqual(authorize(identity, action, `${topic}:acme`, ctx));
+        }
+      }
+    }
+    // No tenant, no topic of one: an operator or an orphan is not a member.
+    expect(authorizeTopic(admin, 'read', 'billing')).toMatchObject({ allowed: false, reason: 'not_tenant_member' });
+    expect(authorizeTopic(orphan, 'read', 'deployments')).toMatchObject({ allowed: false, reason: 'not_tenant_member' });
   });
 });
 

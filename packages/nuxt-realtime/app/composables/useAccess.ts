@@ -1,8 +1,10 @@
-import { authorize, isOperator, tenantChannel, type Action, type Identity, type TenantTopic } from '@neo/contracts';
+import { authorizeTopic, isOperator, type Action, type Identity, type TenantTopic } from '@neo/contracts';
 
 /**
  * What the logged-in user may do, asked of THE policy of the contract (the same function the service
  * calls), never of the permission list directly: the UI hides exactly what the service would refuse.
+ * `authorizeTopic` is that policy for the tenant's topics, without the user-channel branch whose SHA-256
+ * would otherwise ship in every page.
  */
 export function useAccess() {
   const { user } = useAuth();
@@ -15,7 +17,7 @@ export function useAccess() {
   function can(action: Action, topic: TenantTopic): boolean {
     const id = identity.value;
     if (!id?.tenantId) return false;
-    return authorize(id, action, tenantChannel(topic, id.tenantId)).allowed;
+    return authorizeTopic(id, action, topic).allowed;
   }
 
   const operator = computed(() => (identity.value ? isOperator(identity.value) : false));

@@ -1,6 +1,5 @@
 import {
   tenantChannel,
-  userChannel,
   type ChannelEventMap,
   type Notification,
   type NotificationListResponse,
@@ -45,6 +44,12 @@ export function useNotificationCenter() {
   const filter = useState<NotificationFilter>('neo-notifications-filter', () => ({ type: 'all', unreadOnly: false }));
   /** A failed mark-read, shown next to the list. */
   const actionError = useState<string | null>('neo-notifications-action-error', () => null);
+  /**
+   * The user's own channel as the list route named it, with whose it is (a later login in this tab must
+   * not subscribe to the previous user's). The service names it: computing it here would bring SHA-256
+   * into every page's JavaScript.
+   */
+  const ownChannelOf = useState<{ userId: string; channel: string | null } | null>('neo-notifications-own-channel', () => null);
 
   const { can } = useAccess();
   const canRead = computed(() => can('read', 'billing'));
@@ -70,6 +75,7 @@ export function useNotificationCenter() {
       items.value = page.items;
       unreadCount.value = page.unreadCount;
       nextCursor.value = page.nextCursor;
+      if (user.value) ownChannelOf.value = { userId: user.value.id, channel: page.userChannel };
       status.value = 'ready';
       return page;
     } catch (err) {
@@ -137,9 +143,14 @@ export function useNotificationCenter() {
   }
 
   const channel = computed(() => (canRead.value && user.value?.tenantId ? tenantChannel('billing', user.value.tenantId) : ''));
+  /** The user's own channel once the list has been loaded ('' before, and for a caller who has none). */
+  const ownChannel = computed(() => {
+    const own = ownChannelOf.value;
+    return canRead.value && own && own.userId === user.value?.id ? (own.channel ?? '') : '';
+  });
   /** Loads again and re-anchors the live feed (a retry after a failed load). */
   const retry = (): Promise<unknown> => (feedReload ?? load)();
-  return { items, unreadCount, nextCursor, status, error, actionError, filter, canRead, channel, load, loadMore, markRead, markAllRead, arrived, retry };
+  return { items, unreadCount, nextCursor, status, error, actionError, filter, canRead, channel, ownChannel, load, loadMore, markRead, markAllRead, arrived, retry };
 }
 
 /**
@@ -173,10 +184,10 @@ export function useNotificationFeed() {
 
   // Read state on every device (use case 2): a mark made on another device of this user arrives on the
   // user's own channel and is applied by version; a mark of this tab comes back too and changes nothing.
-  const { user } = useAuth();
+  // The channel is known from the first load of the list on, so its first subscription comes after that
+  // load: a mark made on another device in between is read at the next load (as after any gap).
   const readVersion = useState<number>('neo-notifications-read-version', () => 0);
-  const ownChannel = computed(() => (center.canRead.value && user.value?.tenantId ? userChannel(user.value.tenantId, user.value.id) : ''));
-  const own = useChannel<ReadStateMessage>(ownChannel, (message) => {
+  const own = useChannel<ReadStateMessage>(center.ownChannel, (message) => {
     const result = applyReadState(center.items.value, readVersion.value, message, center.filter.value.unreadOnly);
     if (!result.applied) return;
     readVersion.value = result.version;
