@@ -21,6 +21,11 @@ export default defineNuxtConfig({
     // what /deployments downloads (benchmark B5: the events page alone brought the history search's
     // select, popper and form field, ~35 KB gzipped).
     defaults: { nuxtLink: { prefetchOn: { visibility: false, interaction: true } } },
+    // The shell's payload is only `{ serverRendered: false, config }` (an SPA renders no data on the
+    // server and prerenders nothing), so there is nothing for devalue's reviver to bring back: as a plain
+    // `window.__NUXT__` script, the client reads it without devalue's parser and the revive plugin
+    // (benchmark B5: 1.8 KB gzipped). The CSP hashes that script like the config script before it.
+    renderJsonPayloads: false,
   },
 
   vite: {
