@@ -203,9 +203,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.addHook('onClose', async () => {
     // onClose runs after the listener closed and in-flight requests finished (preClose runs before),
     // so what those last requests stored is published too: the fast path finishes what it has in flight,
-    // the relay drains the rest (bounded), then the database closes.
+    // the relay drains the rest (bounded), then Centrifugo's connections and the database close.
     await fastPath?.stop();
     await relay.stop({ drain: true, timeoutMs: 5_000 });
+    await centrifugo.close();
     if (!options.database) await database.close();
   });
   return app;

@@ -110,6 +110,7 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
     // Node 1 took the publication (the balancer prefers it while it lives); node 2 only had it from Redis.
     const api1 = new CentrifugoClient({ url: node1.url, apiKey: node1.apiKey });
     await eventually(async () => expect((await api1.info()).nodes).toHaveLength(2));
+    await api1.close();
     stream.stop();
   });
 
@@ -125,6 +126,7 @@ describe.skipIf(!available && !CI)('cluster: two Centrifugo nodes on Redis, two 
         const users = Object.values(await api.presence('presence:acme')).map((c) => c.user);
         expect(users.sort()).toEqual(['u-ana', 'u-luis']);
       });
+      await api.close();
     }
     onNode1.sub.unsubscribe();
     onNode2.sub.unsubscribe();
