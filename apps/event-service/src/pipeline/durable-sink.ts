@@ -162,19 +162,35 @@ export class DurableSink implements EventSink {
     }
   }
 
-  /** A transaction that lost a race to store the same id is simply tried again (it then sees the id). */
+  /**
+   * First optimistically: the ids are taken to be new (a retry of a stored request is rare), which saves
+   * the transaction one round trip, its first statement. When that is not so — an id turns out to be
+   * stored, so the append numbers fewer events than were projected; or a projector refuses an event that
+   * was in fact stored before (a retried `deployment_start`, say) — that transaction is rolled back and
+   * the requests go again the careful way: stored ids first, and only the rest projected. A transaction
+   * that lost a race to store the same id is simply tried again the same way (it then sees the id).
+   */
   async #commitRetryingDuplicates(requests: ValidatedEvent[][]): Promise<AcceptedEvent[][]> {
+    try {
+      return await this.#commit(requests, false);
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw err;
+    }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#commit(requests);
+        return await this.#commit(requests, true);
       } catch (err) {
         if (!(err instanceof ConcurrentDuplicateError) || attempt >= 3) throw err;
       }
     }
   }
 
-  /** One transaction for several requests' events; answers per request, in order. */
-  async #commit(requests: ValidatedEvent[][]): Promise<AcceptedEvent[][]> {
+  /**
+   * One transaction for several requests' events; answers per request, in order. With `checkStored`,
+   * ids stored already are looked up first and neither projected nor stored again; without, every id is
+   * taken to be new and the transaction fails (ConcurrentDuplicateError) if one was not.
+   */
+  async #commit(requests: ValidatedEvent[][], checkStored: boolean): Promise<AcceptedEvent[][]> {
     // An id sent by two requests of one group is stored (and projected) once; both get its answer.
     const unique = new Map<string, ValidatedEvent>();
     for (const events of requests) for (const e of events) if (!unique.has(e.envelope.id)) unique.set(e.envelope.id, e);
@@ -183,16 +199,17 @@ export class DurableSink implements EventSink {
       // Read models first, then one insert for everything (with what they derived): the channels'
       // counters, locked by that insert until commit, are then held as briefly as possible, and taken in
       // one statement, in one order.
-      const stored = await storedIds(tx, all.map((e) => e.envelope.id));
-      const fresh = all.filter((e) => !stored.has(e.envelope.id));
+      const stored = checkStored ? await storedIds(tx, all.map((e) => e.envelope.id)) : NONE_STORED;
+      const fresh = stored.size === 0 ? all : all.filter((e) => !stored.has(e.envelope.id));
       const derived: ValidatedEvent[] = [];
       for (const projector of this.projectors) {
         const mine = fresh.filter((e) => projector.types.has(e.envelope.type));
         if (mine.length > 0) derived.push(...((await projector.apply(tx, mine)) ?? []));
       }
       const appended = await appendEvents(tx, [...all, ...derived]);
-      // An event projected as new that a concurrent transaction stored meanwhile: roll back and retry.
-      if (fresh.some((e) => !appended.inserted.has(e.envelope.id))) throw new ConcurrentDuplicateError('an id was stored by a concurrent transaction; retry');
+      // An event projected as new that is stored already (a concurrent transaction's, or, taken to be new,
+      // an earlier request's): roll back and retry.
+      if (fresh.some((e) => !appended.inserted.has(e.envelope.id))) throw new ConcurrentDuplicateError('an id was stored already; retry');
       return { ...appended, stored: [...fresh, ...derived] };
     });
     if (result.inserted.size > 0) {
@@ -212,6 +229,8 @@ export class DurableSink implements EventSink {
     return requests.map((events) => events.map((e) => byId.get(e.envelope.id)!));
   }
 }
+
+const NONE_STORED: ReadonlySet<string> = new Set();
 
 function mapError(err: unknown): unknown {
   if (isDatabaseUnavailable(err)) {

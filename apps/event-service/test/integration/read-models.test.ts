@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BillingPublisher, DeploymentPublisher, EventClient, PublishError } from '@neo/publisher-sdk';
+import { uuidv7 } from '@neo/contracts';
 import { startTestCentrifugo, type TestCentrifugo } from '../helpers/centrifugo';
 import { startTestService, type TestService } from '../helpers/service';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/database';
@@ -176,5 +177,22 @@ describe.each(DATABASE_KINDS)('read models on %s', (kind) => {
     expect(byId.get(inv.id)).toMatchObject({ dueDate: '2031-01-15', details: { invoiceId: 'F-DUE-1', dueDate: '2031-01-15' } });
     expect(byId.get(plain.id)).toMatchObject({ dueDate: null });
     expect((await getJson(`${service.url}/v1/tenants/globex/notifications/${inv.id}`, sofia)).body.dueDate).toBe('2031-01-15');
+  });
+
+  it('a request sent again with the same ids (its answer was lost) gets the first answer and is applied once', async () => {
+    // The service first takes ids to be new (one statement less); a retry is where that is not so, and
+    // the projectors must neither refuse it ("already started") nor apply it twice.
+    const client = new EventClient({ baseUrl: service.url, apiKey: service.ingestKey, maxAttempts: 1 });
+    const batch = [
+      { id: uuidv7(), type: 'deployment_start' as const, tenantId: 'acme', data: { deploymentId: 'rm-r', instanceType: 'odoo' as const } },
+      { id: uuidv7(), type: 'deployment_progress' as const, tenantId: 'acme', data: { deploymentId: 'rm-r', progress: 20, currentStep: 'x' } },
+      { id: uuidv7(), type: 'billing_invoice' as const, tenantId: 'globex', data: { invoiceId: 'F-R-1', amount: 10, currency: 'MXN' } },
+    ];
+    const first = await client.publishBatch(batch);
+    expect(await client.publishBatch(batch)).toEqual(first);
+    expect(await client.publish(batch[0]!)).toEqual(first[0]);
+    expect((await getJson(`${service.url}/v1/tenants/acme/deployments/rm-r`, ana)).body.item).toMatchObject({ progress: 20, version: 2 });
+    const notes = await getJson(`${service.url}/v1/tenants/globex/notifications?type=billing_invoice&limit=50`, sofia);
+    expect(notes.body.items.filter((n: { id: string }) => n.id === batch[2]!.id)).toHaveLength(1);
   });
 });

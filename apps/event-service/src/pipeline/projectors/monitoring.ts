@@ -1,7 +1,7 @@
 import { INSTANCE_DEFAULT_INTERVAL_MS, learnInterval, type EventEnvelope } from '@neo/contracts';
 import type { Projector, Tx } from '../projector';
 import { validateInternal, type InternalEvent, type ValidatedEvent } from '../validate';
-import { applyAlertChange, lockInstances, lockRuleStates, markAnnounced, PLATFORM_SCOPE, saveRuleStates, upsertInstanceMetrics } from '../../store/monitoring-store';
+import { applyAlertChange, lockInstanceState, markAnnounced, PLATFORM_SCOPE, saveInstanceState } from '../../store/monitoring-store';
 import { AppError } from '../../errors';
 import { CLOSED, stepRule, type AlertRule, type RuleState } from '../../monitoring/alert-rules';
 
@@ -63,8 +63,8 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
   return {
     name: 'instance-metrics',
     types: new Set(['metrics_update']),
-    // The whole batch in a handful of statements (latest samples, rule states, alerts), whatever its
-    // size: this runs inside every ingest transaction that carries metrics.
+    // The whole batch in two statements (one read that locks, one write), whatever its size, plus one
+    // per alert that opens or changes: this runs inside every ingest transaction that carries metrics.
     async apply(tx: Tx, events: ValidatedEvent[]): Promise<ValidatedEvent[]> {
       const samples = events
         .map(({ envelope }) => envelope as EventEnvelope<'metrics_update'>)
@@ -79,7 +79,7 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
       }
       // The reporting interval, learned from the gap since the previous sample; an instance that had been
       // announced stale or offline is back: announced in this transaction, before its sample's figures.
-      const tracks = await lockInstances(tx, [...latest.values()].map((e) => ({ tenantId: e.tenantId, instanceId: e.data.instanceId! })));
+      const { tracks, rules: states } = await lockInstanceState(tx, [...latest.values()].map((e) => ({ tenantId: e.tenantId, instanceId: e.data.instanceId! })));
       const statuses: InternalEvent[] = [];
       const upserts = [...latest.entries()].map(([subject, e]) => {
         const track = tracks.get(subject);
@@ -93,10 +93,8 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
           m: { instanceId: e.data.instanceId!, cpu: e.data.cpu, memory: e.data.memory, disk: e.data.disk, networkIn: e.data.networkIn, networkOut: e.data.networkOut, uptime: e.data.uptime, updatedAt: e.timestamp },
         };
       });
-      await upsertInstanceMetrics(tx, upserts);
       const derived = statuses.length > 0 ? validateInternal(statuses) : [];
 
-      const states = await lockRuleStates(tx, [...latest.keys()]);
       const changed = new Map<string, { subject: string; rule: string; state: RuleState }>();
       const alerts: InternalEvent[] = [];
       for (const e of samples) {
@@ -121,7 +119,7 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
           });
         }
       }
-      await saveRuleStates(tx, [...changed.values()]);
+      await saveInstanceState(tx, upserts, [...changed.values()]);
       if (alerts.length === 0) return derived;
       const validated = validateInternal(alerts);
       await alertProjector.apply(tx, validated);
