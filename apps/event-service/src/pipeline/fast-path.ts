@@ -162,21 +162,39 @@ export class FastPath {
 const MAX_BATCH = 1000;
 
 /**
- * Outbox rows of published events, removed in one statement for many batches: while one removal runs,
- * the next batches' rows wait and go together in the following one.
+ * Outbox rows of published events, removed in one statement for many batches: a removal starts
+ * `delayMs` after the first row waiting for it, and while one runs, the next batches' rows wait and go
+ * together in the following one. The delay is what makes a steady trickle share statements: at 100
+ * events/s, one statement per event was a sixth of the pipeline's round trips to PostgreSQL (each ~0.1 ms
+ * of this service's CPU on a small VM). Rows removed a few milliseconds later change nothing for the
+ * relay, which leaves rows younger than its grace (seconds) to the fast path; another instance publishing
+ * in the same channel waits for them that much longer.
  */
 class RemovalQueue {
   #pending: number[] = [];
   #running: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly remove: (positions: number[]) => Promise<void>) {}
+  constructor(
+    private readonly remove: (positions: number[]) => Promise<void>,
+    private readonly delayMs = REMOVAL_DELAY_MS,
+  ) {}
 
   add(positions: number[]): void {
     this.#pending.push(...positions);
-    this.#running ??= this.#run();
+    if (this.#running || this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#running ??= this.#run();
+    }, this.delayMs);
   }
 
   async flush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#running ??= this.#run();
+    }
     while (this.#running) await this.#running;
   }
 
@@ -193,3 +211,6 @@ class RemovalQueue {
     }
   }
 }
+
+/** How long published rows wait to be removed together, ms (see RemovalQueue). */
+const REMOVAL_DELAY_MS = 20;
