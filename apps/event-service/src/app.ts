@@ -79,7 +79,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Answers go through their route's response schema (the contract's): a field nobody declared fails
-  // the answer (the schemas are strict) instead of reaching clients unannounced.
+  // the answer (the schemas are strict) instead of reaching clients unannounced. The hot read routes
+  // write their 200 answers without that check (routes/responses.ts, builtAnswerSerializer); their tests
+  // parse them with the schema instead.
   app.setSerializerCompiler(serializerCompiler);
   // The API speaks JSON only; anything else is a 415 problem, not a string handed to a route.
   app.removeContentTypeParser('text/plain');

@@ -132,6 +132,30 @@ export class CentrifugoClient {
     return r.presence ?? {};
   }
 
+  /**
+   * The channel's stream position, then who is present: the two calls of a presence read as one
+   * `/api/batch` request (its commands run in order, so the position is read first). One HTTP round
+   * trip instead of two: each costs the service ~0.1–0.2 ms of CPU, and presence reads come in floods.
+   * `position` is null when Centrifugo refused that command alone (as a caller of `position` that
+   * tolerates its failure would see it); a refused presence command throws, as `presence` does.
+   */
+  async positionAndPresence(channel: string): Promise<{ position: { offset: number; epoch: string } | null; presence: Record<string, ClientInfo> }> {
+    type Reply = { history?: HistoryResult; presence?: { presence?: Record<string, ClientInfo> }; error?: ReplyError };
+    const body = await this.#post<{ replies?: Reply[]; error?: ReplyError }>('batch', { commands: [{ history: { channel, limit: 0 } }, { presence: { channel } }] });
+    if (body.error) throw this.#apiError('batch', body.error);
+    const [history, presence] = body.replies ?? [];
+    if (!history || !presence) {
+      this.#onError('batch', 'malformed');
+      throw new CentrifugoUnavailableError('centrifugo batch: fewer replies than commands');
+    }
+    if (history.error) this.#apiError('history', history.error);
+    if (presence.error) throw this.#apiError('presence', presence.error);
+    return {
+      position: history.error ? null : { offset: history.history?.offset ?? 0, epoch: history.history?.epoch ?? '' },
+      presence: presence.presence?.presence ?? {},
+    };
+  }
+
   presenceStats(channel: string): Promise<{ num_clients: number; num_users: number }> {
     return this.call('presence_stats', { channel });
   }

@@ -43,8 +43,10 @@ export class PresenceService {
 
   async members(tenantId: string): Promise<{ members: PresenceMember[]; position: StreamPosition | null }> {
     const channel = tenantChannel('presence', tenantId);
-    const position = await this.centrifugo.position(channel).catch(() => null);
-    const [clients, stored] = await Promise.all([this.centrifugo.presence(channel), listPresence(this.database, tenantId)]);
+    // The position first (its batch reads it before the presence), the stored statuses after it: a change
+    // stored after this read is published after the position, so a client that recovers from it misses none.
+    const { position, presence: clients } = await this.centrifugo.positionAndPresence(channel);
+    const stored = await listPresence(this.database, tenantId);
     const connections = new Map<string, { count: number; name: string }>();
     for (const c of Object.values(clients)) {
       const name = (c.conn_info as { name?: string } | undefined)?.name ?? c.user;

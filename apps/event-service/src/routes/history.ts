@@ -6,7 +6,7 @@ import { queryHistory, queryHistoryOver, type HistoryEvent, type HistoryQuery } 
 import type { Database } from '../store/database';
 import type { CentrifugoClient } from '../centrifugo/client';
 
-import { responses } from './responses';
+import { builtAnswerSerializer, responses } from './responses';
 
 const encodeCursor = (pos: number) => Buffer.from(`p:${pos}`).toString('base64url');
 function decodeCursor(cursor: string): number {
@@ -31,6 +31,7 @@ export const historyRoutes: FastifyPluginAsyncZod<{ database: Database; centrifu
     {
       onRequest: app.authenticate,
       config: { rateCost: (request) => historyCost(request.query as CostedQuery) },
+      serializerCompiler: builtAnswerSerializer,
       schema: {
         tags: ['history'],
         summary: 'Stored events, newest first: one channel or every channel the caller may read; full-text `q`, `type`, `userId`, date range, cursor pages',

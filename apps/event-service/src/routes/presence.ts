@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { presenceListResponseSchema, presenceSetResponseSchema, presenceStatusBodySchema as statusBody, tenantChannel, tenantParamsSchema as params } from '@neo/contracts';
 import type { PresenceService } from '../presence/presence-service';
-import { responses } from './responses';
+import { builtAnswerSerializer, responses } from './responses';
 
 /**
  * `GET /v1/tenants/{tenantId}/presence`: members with status, current page and last seen.
@@ -12,7 +12,7 @@ export const presenceRoutes: FastifyPluginAsyncZod<{ presence: PresenceService }
   app.get(
     '/v1/tenants/:tenantId/presence',
     // Costs 2: a Centrifugo presence call and a database read.
-    { onRequest: app.authenticate, config: { rateCost: 2 }, schema: { tags: ['presence'], summary: 'Who of the tenant is online, their status, page and last seen', params, response: responses({ 200: presenceListResponseSchema }), security: [{ bearer: [] }] } },
+    { onRequest: app.authenticate, config: { rateCost: 2 }, serializerCompiler: builtAnswerSerializer, schema: { tags: ['presence'], summary: 'Who of the tenant is online, their status, page and last seen', params, response: responses({ 200: presenceListResponseSchema }), security: [{ bearer: [] }] } },
     async (request) => {
       const channel = app.authorizeChannel(request, 'read', tenantChannel('presence', request.params.tenantId));
       return presence.members(channel.kind === 'tenant' ? channel.tenantId : request.params.tenantId);

@@ -102,20 +102,31 @@ export interface EventRow {
   type: string;
   tenant_id: string | null;
   data: unknown;
-  ts: string | Date;
+  /** The stored instant; read as `timestamp` (ISO_TIMESTAMP) instead where the text is what is wanted. */
+  ts?: string | Date;
+  /** `ts` already as the envelope's text (`toISOString`'s form), when the read selected ISO_TIMESTAMP. */
+  timestamp?: string;
   seq: number | string | null;
 }
 
+/**
+ * `ts` as the text `toISOString` gives (UTC, milliseconds), written by PostgreSQL: the reads that answer
+ * with hundreds of events select it so, instead of node-postgres parsing each `timestamptz` into a Date
+ * that is turned straight back into text (~1.3 µs a row on the event loop). The same text for every stored
+ * instant: ingest keeps them in 0001…9999 UTC at millisecond precision (isoInstant), and `MS` truncates
+ * as a Date does.
+ */
+export const ISO_TIMESTAMP = sql.raw(`to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
 export function toStoredEvent(r: EventRow): StoredEvent {
   const seq = r.seq === null ? null : Number(r.seq);
-  const envelope = {
-    id: r.id,
-    type: r.type,
-    ...(r.tenant_id ? { tenantId: r.tenant_id } : {}),
-    data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
-    timestamp: new Date(r.ts).toISOString(),
-    ...(seq !== null ? { seq } : {}),
-  } as AnyEventEnvelope;
+  const data = typeof r.data === 'string' ? JSON.parse(r.data) : r.data;
+  const timestamp = r.timestamp ?? new Date(r.ts!).toISOString();
+  // Object literals, not conditional spreads: built for every event of a page, and the keys keep the
+  // envelope's order (id, type, tenantId, data, timestamp, seq), which is the order of the JSON answered.
+  const envelope = (r.tenant_id
+    ? seq !== null ? { id: r.id, type: r.type, tenantId: r.tenant_id, data, timestamp, seq } : { id: r.id, type: r.type, tenantId: r.tenant_id, data, timestamp }
+    : seq !== null ? { id: r.id, type: r.type, data, timestamp, seq } : { id: r.id, type: r.type, data, timestamp }) as AnyEventEnvelope;
   return { pos: Number(r.pos), seq, envelope };
 }
 
@@ -144,7 +155,7 @@ export const RELAY_LOCK = 7_420_002;
  */
 export async function eventsAfterSeq(database: Database, channel: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
   const rows = await database.rows<EventRow>(sql`
-    select pos, id, type, tenant_id, data, ts, seq from events
+    select pos, id, type, tenant_id, data, ${ISO_TIMESTAMP} as timestamp, seq from events
     where channel = ${channel} and seq > ${afterSeq}
     order by seq asc limit ${limit}`);
   return rows.map(toStoredEvent);

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { USER_SUBJECT_FIELDS, type EventType } from '@neo/contracts';
 import type { Database } from './database';
-import { toStoredEvent, type EventRow, type StoredEvent } from './event-store';
+import { ISO_TIMESTAMP, toStoredEvent, type EventRow, type StoredEvent } from './event-store';
 import { runRead, type ReadStatement } from './read-statement';
 
 export interface HistoryQuery {
@@ -30,6 +30,8 @@ export const HISTORY_WINDOW = 2_000;
 
 const MAX_POS = '9223372036854775807';
 const COLUMNS = sql`pos, id, type, tenant_id, channel, data, ts, seq`;
+/** COLUMNS as a statement answers them: `ts` as its ISO text (see ISO_TIMESTAMP). */
+const ANSWER = sql`pos, id, type, tenant_id, channel, data, ${ISO_TIMESTAMP} as timestamp, seq`;
 
 /**
  * The user an event is about or by: the contract's USER_SUBJECT_FIELDS as one expression, written
@@ -86,7 +88,7 @@ function filters(query: HistoryQuery): SQL | null {
 
 /** A page without search or range: the newest `limit` rows below the cursor, straight off the index. */
 export function historyPage(query: HistoryQuery): ReadStatement {
-  return { plan: 'ordered-walk', query: sql`select ${COLUMNS} from events where ${walkOf(query)} ${orderOf(query)} limit ${query.limit}` };
+  return { plan: 'ordered-walk', query: sql`select ${ANSWER} from events where ${walkOf(query)} ${orderOf(query)} limit ${query.limit}` };
 }
 
 /**
@@ -97,7 +99,7 @@ export function historyPage(query: HistoryQuery): ReadStatement {
 export function historyWindow(query: HistoryQuery): ReadStatement {
   const order = orderOf(query);
   return { plan: 'ordered-walk', query: sql`
-    select ${COLUMNS}, hit, n = ${HISTORY_WINDOW} as edge from (
+    select ${ANSWER}, hit, n = ${HISTORY_WINDOW} as edge from (
       select ${COLUMNS}, coalesce(${filters(query) ?? sql`true`}, false) as hit,
              row_number() over (${order}) as n
       from (select * from events where ${walkOf(query)} ${order} limit ${HISTORY_WINDOW}) w
@@ -134,7 +136,7 @@ export function historyOlder(query: HistoryQuery, belowPos: number): ReadStateme
   return {
     plan: 'index-lookup',
     query: sql`
-      select ${COLUMNS} from events where pos in (
+      select ${ANSWER} from events where pos in (
         select m.pos from (${byIndex}) m where ${sql.join(rest, sql` and `)} order by m.pos desc limit ${query.limit})
       order by pos desc`,
   };

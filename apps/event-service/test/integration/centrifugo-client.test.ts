@@ -34,6 +34,19 @@ describe('CentrifugoClient (real Centrifugo)', () => {
     expect(errors).toEqual([['batch', 'api']]);
   });
 
+  it('reads position and presence in one batch, each refusal counted under its own method', async () => {
+    const channel = 'presence:acme';
+    await client.publish({ channel, data: { n: 1 } });
+    const both = await client.positionAndPresence(channel);
+    expect(both).toEqual({ position: await client.position(channel), presence: {} });
+    expect(both.position?.offset).toBeGreaterThan(0);
+    // An unknown namespace: both commands refused (102); the presence refusal is the caller's error.
+    const refused = await client.positionAndPresence('nope:acme').catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(CentrifugoApiError);
+    expect((refused as CentrifugoApiError).code).toBe(102);
+    expect(errors).toEqual([['history', 'api'], ['presence', 'api']]);
+  });
+
   it('reports each kind of failure once, with its error class', async () => {
     const refused = await client.publish({ channel: 'nope:acme', data: {} }).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(CentrifugoApiError);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { EventClient } from '@neo/publisher-sdk';
+import { historyPageSchema } from '@neo/contracts';
 import { startTestCentrifugo, type TestCentrifugo } from '../helpers/centrifugo';
 import { startTestService, type TestService } from '../helpers/service';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/database';
@@ -75,6 +76,22 @@ describe.each(DATABASE_KINDS)('history API on %s', (kind) => {
   it('returns what a reconnecting client missed, oldest first, by stream sequence', async () => {
     const r = await get('channel=billing:acme&afterSeq=20&limit=100');
     expect(r.body.items.map((e: { seq: number }) => e.seq)).toEqual([21, 22, 23, 24, 25]);
+  });
+
+  it("answers every kind of page in the contract's shape, with the timestamps as ingested", async () => {
+    // The route writes its 200 answers without running them through the schema (builtAnswerSerializer):
+    // this is where an answer that drifts from the contract (a key too many, a wrong type) is caught.
+    const base = Date.parse('2026-03-01T00:00:00Z');
+    for (const query of ['channel=billing:acme&afterSeq=0&limit=200', 'channel=billing:acme&q=factura', 'channel=billing:acme&limit=10', 'channel=billing:acme&from=2026-03-03&to=2026-03-05T00:00:00Z', 'q=factura', 'type=billing_invoice']) {
+      const r = await get(query);
+      expect(r.status, query).toBe(200);
+      const page = historyPageSchema.parse(r.body);
+      expect(page.items.length, query).toBeGreaterThan(0);
+      for (const item of page.items) {
+        const n = Number((item.data as { invoiceId: string }).invoiceId.slice(4)) - 1000;
+        expect(item.timestamp, query).toBe(new Date(base + n * 86_400_000).toISOString());
+      }
+    }
   });
 
   it.each([

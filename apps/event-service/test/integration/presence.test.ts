@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicationContext } from 'centrifuge';
+import { presenceListResponseSchema } from '@neo/contracts';
 import { startTestCentrifugo, type TestCentrifugo } from '../helpers/centrifugo';
 import { startTestService, type TestService } from '../helpers/service';
 import { login, realtimeClient, subscriptionTokenFrom } from '../helpers/client';
@@ -47,6 +48,8 @@ describe('presence', () => {
       expect(Object.keys(byId).sort()).toEqual(['u-ana', 'u-luis']);
       expect(byId['u-ana']).toMatchObject({ userName: 'Ana Torres', status: 'online', connections: 2 });
       expect(before.body.position).toMatchObject({ epoch: expect.any(String) });
+      // Written without the schema's check (builtAnswerSerializer): the contract's shape is checked here.
+      expect(() => presenceListResponseSchema.parse(before.body)).not.toThrow();
 
       const update = nextEvent<PublicationContext>(luis.sub, 'publication', (ctx) => ctx.data.type === 'presence_update');
       const set = await call('PUT', '/v1/tenants/acme/presence/me', 'ana', { status: 'busy', currentPage: '/despliegues' });
