@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { serviceEnv, startEventService, startSystem } from '../../../scripts/lib/system.mjs';
+import { serviceEnv, startEventService, startSystem, startSystemOnFreePorts } from '../../../scripts/lib/system.mjs';
 import { devSecret } from '../../../scripts/lib/secrets.mjs';
-import { freePort, stopChild } from '../../../scripts/lib/proc.mjs';
+import { stopChild } from '../../../scripts/lib/proc.mjs';
 import { POSTGRES_URL } from '../../../scripts/lib/services.mjs';
 import { expectStatus, postJson } from './http';
 import { readProcMemory, type ProcMemory } from './proc-stats';
@@ -85,7 +85,6 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 export async function startBenchSystem(o: BenchSystemOptions): Promise<BenchSystem> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'neo-bench-'));
   const secrets = { AUTH_JWT_SECRET: devSecret(), INGEST_API_KEYS: devSecret(), CENTRIFUGO_API_KEY: devSecret(), CENTRIFUGO_TOKEN_SECRET: devSecret() };
-  const ports = { centrifugo: await freePort(), service: await freePort(), portal: await freePort() };
   let databaseUrl: string | undefined;
   let dbName: string | undefined;
   if (o.database === 'postgres') {
@@ -100,7 +99,7 @@ export async function startBenchSystem(o: BenchSystemOptions): Promise<BenchSyst
     rmSync(dataDir, { recursive: true, force: true });
   };
   let system: Awaited<ReturnType<typeof startSystem>>;
-  const systemOptions = {
+  const systemOptions = (ports: { centrifugo: number; service: number; portal: number }) => ({
     centrifugoBin: o.centrifugoBin,
     dataDir,
     secrets,
@@ -112,9 +111,9 @@ export async function startBenchSystem(o: BenchSystemOptions): Promise<BenchSyst
     // Every bench client connects as the same demo user: the per-user limit would count them all as one person's tabs.
     userConnectionLimit: 0,
     env: { ...BENCH_SERVICE_ENV, ...o.env },
-  };
+  });
   try {
-    system = await startSystem(systemOptions);
+    system = await startSystemOnFreePorts(systemOptions);
   } catch (err) {
     await cleanup();
     throw err;
@@ -124,6 +123,7 @@ export async function startBenchSystem(o: BenchSystemOptions): Promise<BenchSyst
     if (!pid) throw new Error(`${name} has no pid`);
     return pid;
   };
+  const { ports } = system;
   const serviceUrl = `http://127.0.0.1:${ports.service}`;
   const centrifugoUrl = `http://127.0.0.1:${ports.centrifugo}`;
   const ingestKey = secrets.INGEST_API_KEYS;
@@ -158,7 +158,7 @@ export async function startBenchSystem(o: BenchSystemOptions): Promise<BenchSyst
       system.services.splice(at, 1);
       await meanwhile?.();
       // Pushed onto the same list `stop()` walks, so the new process is stopped with the rest.
-      await startEventService({ env: serviceEnv(systemOptions), port: ports.service, quiet: true, started: system.services });
+      await startEventService({ env: serviceEnv(systemOptions(ports)), port: ports.service, quiet: true, started: system.services });
     },
     stop: async () => {
       await system.stop();

@@ -5,7 +5,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { provisionCentrifugo } from '../../../../scripts/lib/centrifugo.mjs';
 import { buildAll } from '../../../../scripts/lib/build.mjs';
 import { devSecret } from '../../../../scripts/lib/secrets.mjs';
-import { startSystem } from '../../../../scripts/lib/system.mjs';
+import { startSystemOnFreePorts } from '../../../../scripts/lib/system.mjs';
 import { freePort } from '../../../../scripts/lib/proc.mjs';
 import { CHROMIUM_PATH } from '../../../../scripts/lib/chromium.mjs';
 
@@ -54,37 +54,28 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
   await buildAll({ log: () => {} });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'neo-e2e-'));
   const secrets = { AUTH_JWT_SECRET: devSecret(), INGEST_API_KEYS: devSecret(), CENTRIFUGO_API_KEY: devSecret(), CENTRIFUGO_TOKEN_SECRET: devSecret() };
-  // A port freePort() found free can be taken before our process binds it (outgoing connections draw from
-  // the same range): a start that failed on a busy port is tried again on new ports, at most three times.
-  let ports!: E2eSystem['ports'];
   let oidc: (NonNullable<E2eOptions['oidc']> & { port: number }) | undefined;
-  let system!: Awaited<ReturnType<typeof startSystem>>;
-  for (let attempt = 1; ; attempt++) {
-    ports = { centrifugo: await freePort(), service: await freePort(), portal: await freePort() };
+  const system = await startSystemOnFreePorts(async (ports) => {
     oidc = options.oidc ? { port: await freePort(), ...options.oidc } : undefined;
-    try {
-      system = await startSystem({ centrifugoBin: process.env.CENTRIFUGO_BIN ?? (await provisionCentrifugo()), dataDir, secrets, ports, quiet: true,
-        deployer: options.deployer !== undefined,
-        oidc,
-        portal: options.portal,
-        env: {
-          LOG_LEVEL: 'warn',
-          ...(options.deployer
-            ? {
-                DEMO_SPEED: String(options.deployer.speed),
-                DEMO_FAILURE_RATE: String(options.deployer.failureRate ?? 0),
-                DEMO_AUTO_DEPLOY: options.deployer.autoDeploy ? 'on' : 'off',
-                DEMO_BILLING: options.deployer.billing ? 'on' : 'off',
-              }
-            : {}),
-          ...options.env,
-        },
-      });
-      break;
-    } catch (err) {
-      if (attempt >= 3 || !/exited with code 98\b|EADDRINUSE|address already in use/i.test(String((err as Error).message))) throw err;
-    }
-  }
+    return { centrifugoBin: process.env.CENTRIFUGO_BIN ?? (await provisionCentrifugo()), dataDir, secrets, ports, quiet: true,
+      deployer: options.deployer !== undefined,
+      oidc,
+      portal: options.portal,
+      env: {
+        LOG_LEVEL: 'warn',
+        ...(options.deployer
+          ? {
+              DEMO_SPEED: String(options.deployer.speed),
+              DEMO_FAILURE_RATE: String(options.deployer.failureRate ?? 0),
+              DEMO_AUTO_DEPLOY: options.deployer.autoDeploy ? 'on' : 'off',
+              DEMO_BILLING: options.deployer.billing ? 'on' : 'off',
+            }
+          : {}),
+        ...options.env,
+      },
+    };
+  });
+  const { ports } = system;
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
