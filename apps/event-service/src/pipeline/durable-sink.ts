@@ -3,6 +3,7 @@ import { AppError } from '../errors';
 import { isDatabaseUnavailable, type Database } from '../store/database';
 import { appendEvents, ConcurrentDuplicateError, OUTBOX_NOTIFY, storedIds } from '../store/event-store';
 import { sql } from 'drizzle-orm';
+import { executeDeferred, type DeferredWrite } from '../store/sql';
 import type { AnyEventEnvelope } from '@neo/contracts';
 import type { EventSink } from './sink';
 import type { ValidatedEvent } from './validate';
@@ -202,11 +203,18 @@ export class DurableSink implements EventSink {
       const stored = checkStored ? await storedIds(tx, all.map((e) => e.envelope.id)) : NONE_STORED;
       const fresh = stored.size === 0 ? all : all.filter((e) => !stored.has(e.envelope.id));
       const derived: ValidatedEvent[] = [];
+      // Projectors' writes left to the append statement (one round trip fewer). A later projector may
+      // read what an earlier one wrote (instance_status reads the samples just written): they are written
+      // on their own before it runs.
+      const deferred: DeferredWrite[] = [];
+      const later = (write: DeferredWrite) => void deferred.push(write);
       for (const projector of this.projectors) {
         const mine = fresh.filter((e) => projector.types.has(e.envelope.type));
-        if (mine.length > 0) derived.push(...((await projector.apply(tx, mine)) ?? []));
+        if (mine.length === 0) continue;
+        await executeDeferred(tx, deferred.splice(0));
+        derived.push(...((await projector.apply(tx, mine, later)) ?? []));
       }
-      const appended = await appendEvents(tx, [...all, ...derived]);
+      const appended = await appendEvents(tx, [...all, ...derived], deferred);
       // An event projected as new that is stored already (a concurrent transaction's, or, taken to be new,
       // an earlier request's): roll back and retry.
       if (fresh.some((e) => !appended.inserted.has(e.envelope.id))) throw new ConcurrentDuplicateError('an id was stored already; retry');

@@ -1,4 +1,4 @@
-import type { Tx } from '../store/sql';
+import type { DeferredWrite, Tx } from '../store/sql';
 import type { ValidatedEvent } from './validate';
 
 export type { Tx };
@@ -14,5 +14,9 @@ export interface Projector {
   readonly name: string;
   /** Event types this projector cares about; others are not passed to it. */
   readonly types: ReadonlySet<string>;
-  apply(tx: Tx, events: ValidatedEvent[]): Promise<ValidatedEvent[] | void>;
+  /**
+   * `later`, when given, takes a write to be carried by the statement that appends the events (one round
+   * trip fewer); without it, or for a write a later statement of its own must see, the projector writes now.
+   */
+  apply(tx: Tx, events: ValidatedEvent[], later?: (write: DeferredWrite) => void): Promise<ValidatedEvent[] | void>;
 }

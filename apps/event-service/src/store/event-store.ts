@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
 import { type Database } from './database';
-import { executePrepared, rowsOf, type Tx } from './sql';
+import { executePrepared, rowsOf, withClauses, type DeferredWrite, type Tx } from './sql';
 
 /** An event that passed the contract (pipeline/validate), with its id, timestamp and channel settled: what the store appends. */
 export interface ValidatedEvent {
@@ -43,15 +43,17 @@ export class ConcurrentDuplicateError extends Error {
  * detected (fewer rows inserted than numbered) and raised as `ConcurrentDuplicateError`, which rolls the
  * transaction back; the retry sees the id as already stored. An id already stored gets its first channel
  * in the answer, so a retried request gets the first answer.
+ *
+ * `before`: projectors' writes carried by this same statement (DeferredWrite), one round trip fewer.
  */
-export async function appendEvents(tx: Tx, events: ValidatedEvent[]): Promise<{ accepted: AcceptedEvent[]; inserted: Map<string, AppendedEvent> }> {
+export async function appendEvents(tx: Tx, events: ValidatedEvent[], before: readonly DeferredWrite[] = []): Promise<{ accepted: AcceptedEvent[]; inserted: Map<string, AppendedEvent> }> {
   // Arrays as parameters (unnest), whatever the batch size: the statement's text and its building cost
   // stay constant, which matters on the hottest path of the service. `ord` keeps the request's order for
   // `pos` and `seq`.
   const col = <T>(f: (e: ValidatedEvent) => T) => sql.param(events.map(f));
   const rows = rowsOf<{ id: string | null; pos: number | string | null; seq: number | string | null; numbered: number | string }>(
-    await executePrepared(tx, 'neo_append_events', sql`
-      with input as (
+    await executePrepared(tx, ['neo_append_events', ...before.map((w) => w.name)].join('+'), sql`
+      with ${before.length > 0 ? sql`${withClauses(before)},` : sql``} input as (
         select u.* from unnest(${col((e) => e.envelope.id)}::uuid[], ${col((e) => e.envelope.type)}::text[], ${col((e) => e.envelope.tenantId ?? null)}::text[],
                                ${col((e) => e.channel)}::text[], ${col((e) => JSON.stringify(e.envelope.data))}::text[], ${col((e) => e.envelope.timestamp)}::timestamptz[])
              with ordinality as u(id, type, tenant_id, channel, data, ts, ord)

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { instanceStatusAt, INSTANCE_DEFAULT_INTERVAL_MS, INSTANCE_MIN_STALE_MS, INSTANCE_STALE_AFTER_INTERVALS, type AlertSeverity, type AlertView, type InstanceMetricsView, type InstanceStatus } from '@neo/contracts';
-import { executePrepared, joinColumns, joinOf, rowsOf, type Tx, type StreamJoin } from './sql';
+import { executeDeferred, executePrepared, joinColumns, joinOf, rowsOf, type DeferredWrite, type Tx, type StreamJoin } from './sql';
 import { type Database } from './database';
 
 /** The scope of an alert: a tenant id, or '' for the platform (admin:alerts). */
@@ -182,12 +182,26 @@ export async function saveInstanceState(
   samples: Array<{ tenantId: string; m: InstanceMetrics; intervalMs: number | null }>,
   states: Array<{ subject: string; rule: string; state: RuleState }>,
 ): Promise<void> {
-  if (samples.length === 0 && states.length === 0) return;
+  const write = instanceStateWrite(samples, states);
+  if (write) await executeDeferred(tx, [write]);
+}
+
+/**
+ * saveInstanceState's write, as common table expressions the ingest transaction's append statement can
+ * carry (see DeferredWrite); null when there is nothing to write.
+ */
+export function instanceStateWrite(
+  samples: Array<{ tenantId: string; m: InstanceMetrics; intervalMs: number | null }>,
+  states: Array<{ subject: string; rule: string; state: RuleState }>,
+): DeferredWrite | null {
+  if (samples.length === 0 && states.length === 0) return null;
   // Arrays as parameters: one statement text whatever the batch (prepared once per connection).
   const col = <T>(f: (x: (typeof samples)[number]) => T) => sql.param(samples.map(f));
   const st = <T>(f: (x: (typeof states)[number]) => T) => sql.param(states.map(f));
-  await executePrepared(tx, 'neo_save_instance_state', sql`
-    with samples as (
+  return {
+    name: 'neo_save_instance_state',
+    ctes: sql`
+    instance_samples as (
       insert into instance_metrics (tenant_id, instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at, interval_ms, received_at, announced)
       select u.*, now(), 'online' from unnest(${col((x) => x.tenantId)}::text[], ${col((x) => x.m.instanceId)}::text[], ${col((x) => x.m.cpu)}::float8[], ${col((x) => x.m.memory)}::float8[],
                            ${col((x) => x.m.disk)}::float8[], ${col((x) => x.m.networkIn)}::float8[], ${col((x) => x.m.networkOut)}::float8[], ${col((x) => x.m.uptime)}::float8[],
@@ -196,13 +210,13 @@ export async function saveInstanceState(
         network_in = excluded.network_in, network_out = excluded.network_out, uptime = excluded.uptime, updated_at = excluded.updated_at,
         interval_ms = excluded.interval_ms, received_at = excluded.received_at, announced = excluded.announced
       where instance_metrics.updated_at <= excluded.updated_at
-    ), rule_states as (
+    ), instance_rule_states as (
       insert into alert_rule_state (subject, rule, over_since, open_severity, opened_at)
       select * from unnest(${st((x) => x.subject)}::text[], ${st((x) => x.rule)}::text[], ${st((x) => x.state.overSince)}::bigint[],
                            ${st((x) => x.state.open)}::text[], ${st((x) => x.state.openedAt)}::bigint[])
       on conflict (subject, rule) do update set over_since = excluded.over_since, open_severity = excluded.open_severity, opened_at = excluded.opened_at
-    )
-    select 1`);
+    )`,
+  };
 }
 
 /**

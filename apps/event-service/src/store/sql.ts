@@ -43,6 +43,29 @@ export async function executePrepared(db: Pick<Tx, 'execute'>, name: string, que
   return internal.session.prepareQuery(internal.dialect.sqlToQuery(query), undefined, name, false).execute();
 }
 
+/**
+ * Writes a projector leaves to the statement that appends the transaction's events: named common table
+ * expressions (`name as (insert … / update …)`, comma-separated, no `with`), run by that statement instead
+ * of one of their own, which saves the ingest transaction a round trip to PostgreSQL. `name` is the
+ * prepared statement's name (its text never changes). Nothing in the append reads the tables they write;
+ * a projector that reads them runs after they were written on their own (DurableSink).
+ */
+export interface DeferredWrite {
+  name: string;
+  ctes: SQL;
+}
+
+/** Runs deferred writes in one statement of their own. */
+export async function executeDeferred(db: Pick<Tx, 'execute'>, writes: readonly DeferredWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  await executePrepared(db, writes.map((w) => w.name).join('+'), sql`with ${withClauses(writes)} select 1`);
+}
+
+/** Deferred writes as the leading clauses of a `with` (the caller writes `with` and what follows). */
+export function withClauses(writes: readonly DeferredWrite[]): SQL {
+  return sql.join(writes.map((w) => w.ctes), sql`, `);
+}
+
 /** Most pending ids a read route returns; past it the reader is told to load again a little later. */
 export const MAX_PENDING_EVENT_IDS = 500;
 

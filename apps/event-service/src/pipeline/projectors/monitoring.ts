@@ -1,7 +1,8 @@
 import { INSTANCE_DEFAULT_INTERVAL_MS, learnInterval, type EventEnvelope } from '@neo/contracts';
 import type { Projector, Tx } from '../projector';
 import { validateInternal, type InternalEvent, type ValidatedEvent } from '../validate';
-import { applyAlertChange, lockInstanceState, markAnnounced, PLATFORM_SCOPE, saveInstanceState } from '../../store/monitoring-store';
+import { applyAlertChange, instanceStateWrite, lockInstanceState, markAnnounced, PLATFORM_SCOPE } from '../../store/monitoring-store';
+import { executeDeferred, type DeferredWrite } from '../../store/sql';
 import { AppError } from '../../errors';
 import { CLOSED, stepRule, type AlertRule, type RuleState } from '../../monitoring/alert-rules';
 
@@ -63,9 +64,10 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
   return {
     name: 'instance-metrics',
     types: new Set(['metrics_update']),
-    // The whole batch in two statements (one read that locks, one write), whatever its size, plus one
-    // per alert that opens or changes: this runs inside every ingest transaction that carries metrics.
-    async apply(tx: Tx, events: ValidatedEvent[]): Promise<ValidatedEvent[]> {
+    // The whole batch in one statement that reads and locks, and one write, whatever its size, plus one
+    // per alert that opens or changes: this runs inside every ingest transaction that carries metrics. The
+    // write goes with the append when the sink offers it (`later`): nothing else of this projector reads it.
+    async apply(tx: Tx, events: ValidatedEvent[], later?: (write: DeferredWrite) => void): Promise<ValidatedEvent[]> {
       const samples = events
         .map(({ envelope }) => envelope as EventEnvelope<'metrics_update'>)
         .filter((e): e is EventEnvelope<'metrics_update'> & { tenantId: string } => Boolean(e.tenantId && e.data.instanceId));
@@ -119,7 +121,9 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
           });
         }
       }
-      await saveInstanceState(tx, upserts, [...changed.values()]);
+      const write = instanceStateWrite(upserts, [...changed.values()]);
+      if (write && later) later(write);
+      else if (write) await executeDeferred(tx, [write]);
       if (alerts.length === 0) return derived;
       const validated = validateInternal(alerts);
       await alertProjector.apply(tx, validated);
