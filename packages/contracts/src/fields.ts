@@ -92,6 +92,11 @@ export const MAX_EVENT_DATA_BYTES = 256 * 1024;
  * (short unique words), 256 KiB keeps every accepted event indexable.
  */
 export function jsonByteLength(data: unknown): number {
-  return utf8.encode(JSON.stringify(data) ?? '').length;
+  return utf8ByteLength(JSON.stringify(data) ?? '');
+}
+
+/** The size of a text in UTF-8 bytes (of JSON already written, say). */
+export function utf8ByteLength(text: string): number {
+  return utf8.encode(text).length;
 }
 const utf8 = new TextEncoder();

@@ -1,4 +1,4 @@
-import { channelOf, EVENT_TYPES, eventRegistry, ingestEventSchema, isEventType, MAX_BATCH_EVENTS, uuidv7, type AnyEventEnvelope, type EventDataInput, type EventType, type FieldError } from '@neo/contracts';
+import { channelOf, EVENT_TYPES, isEventType, MAX_BATCH_EVENTS, parseIngestEvent, uuidv7, type AnyEventEnvelope, type EventDataInput, type EventType, type FieldError } from '@neo/contracts';
 import { AppError, fieldErrors } from '../errors';
 import type { ValidatedEvent } from '../store/event-store';
 
@@ -45,22 +45,21 @@ function validateEvents(raw: readonly unknown[], isBatch: boolean): ValidatedEve
     const prefix = isBatch ? ['events', i] : [];
     const type = (candidate as { type?: unknown } | null)?.type;
     if (typeof type === 'string' && !isEventType(type)) unknownTypes.push(type);
-    const parsed = ingestEventSchema.safeParse(candidate);
+    // The contract's ingestEventSchema check, with `data` parsed once and its JSON kept for the store.
+    const parsed = parseIngestEvent(candidate);
     if (!parsed.success) {
-      errors.push(...fieldErrors(parsed.error.issues, prefix));
+      errors.push(...fieldErrors(parsed.issues, prefix));
       return;
     }
-    const e = parsed.data;
-    if (!isEventType(e.type)) return;
+    const e = parsed.event;
     const id = e.id ?? uuidv7();
     if (seen.has(id)) {
       errors.push({ path: [...prefix, 'id'].join('.'), message: 'the same id appears twice in this batch' });
       return;
     }
     seen.add(id);
-    const data = eventRegistry[e.type].data.parse(e.data);
-    const envelope = { id, type: e.type, ...(e.tenantId ? { tenantId: e.tenantId } : {}), data, timestamp: e.timestamp ?? now } as AnyEventEnvelope;
-    events.push({ envelope, channel: channelOf(e.type, e.tenantId)! });
+    const envelope = { id, type: e.type, ...(e.tenantId ? { tenantId: e.tenantId } : {}), data: e.data, timestamp: e.timestamp ?? now } as AnyEventEnvelope;
+    events.push({ envelope, channel: channelOf(e.type, e.tenantId)!, dataJson: parsed.dataJson });
   });
   if (unknownTypes.length > 0 && errors.every((err) => err.path.endsWith('type'))) {
     throw new AppError('ERR_UNKNOWN_EVENT_TYPE', `unknown event type ${unknownTypes.map((t) => JSON.stringify(t.slice(0, 64))).join(', ')}; known: ${EVENT_TYPES.join(', ')}`, { errors });

@@ -7,6 +7,8 @@ import { executePrepared, rowsOf, withClauses, type DeferredWrite, type Tx } fro
 export interface ValidatedEvent {
   envelope: AnyEventEnvelope;
   channel: string;
+  /** `envelope.data` as JSON, when the validation wrote it already (stored as is, not written again). */
+  dataJson?: string;
 }
 
 /** Postgres NOTIFY channel the relays listen on (sent after ingest commits, see DurableSink). */
@@ -55,7 +57,7 @@ export async function appendEvents(tx: Tx, events: ValidatedEvent[], before: rea
     await executePrepared(tx, ['neo_append_events', ...before.map((w) => w.name)].join('+'), sql`
       with ${before.length > 0 ? sql`${withClauses(before)},` : sql``} input as (
         select u.* from unnest(${col((e) => e.envelope.id)}::uuid[], ${col((e) => e.envelope.type)}::text[], ${col((e) => e.envelope.tenantId ?? null)}::text[],
-                               ${col((e) => e.channel)}::text[], ${col((e) => JSON.stringify(e.envelope.data))}::text[], ${col((e) => e.envelope.timestamp)}::timestamptz[])
+                               ${col((e) => e.channel)}::text[], ${col((e) => e.dataJson ?? JSON.stringify(e.envelope.data))}::text[], ${col((e) => e.envelope.timestamp)}::timestamptz[])
              with ordinality as u(id, type, tenant_id, channel, data, ts, ord)
       ), fresh as (
         select i.* from input i where not exists (select 1 from events e where e.id = i.id)

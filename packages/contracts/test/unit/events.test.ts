@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelOf, EVENT_TYPES, ingestEventSchema, uuidv7 } from '@neo/contracts';
+import { channelOf, EVENT_TYPES, eventRegistry, ingestEventSchema, MAX_EVENT_DATA_BYTES, parseIngestEvent, uuidv7 } from '@neo/contracts';
 
 describe('event registry', () => {
   it('has the twelve types of DESIGN.md, and instance_status (systems online / offline, issue 16)', () => {
@@ -36,6 +36,39 @@ describe('event registry', () => {
     expect(noTenant.error!.issues[0]!.path).toEqual(['tenantId']);
     const unknown = ingestEventSchema.safeParse({ type: 'nope', data: {} });
     expect(unknown.error!.issues[0]!.path).toEqual(['type']);
+  });
+
+  it('parseIngestEvent (the service\'s ingest) answers as ingestEventSchema does, with data parsed once and its JSON', () => {
+    const candidates: unknown[] = [
+      { type: 'deployment_progress', tenantId: 'acme', data: { deploymentId: 'd-1', progress: 40, currentStep: 'Configurando' } },
+      { type: 'metrics_update', tenantId: 'acme', timestamp: '2026-12-02T10:00:00Z', data: { instanceId: 'i-1', cpu: 1, memory: 2, disk: 3, networkIn: 4, networkOut: 5, uptime: 6 } },
+      { type: 'alert', data: { rule: 'cpu', severity: 'warning', message: 'alto' } },
+      { type: 'deployment_progress', tenantId: 'acme', data: { deploymentId: 'd-1', progress: 140 } },
+      { type: 'billing_plan_change', tenantId: 'acme', data: { toPlan: 'pro', extra: 1 } },
+      { type: 'billing_plan_change', data: { toPlan: 'pro' } },
+      { type: 'billing_plan_change', data: {} },
+      { type: 'billing_plan_change', tenantId: 'Bad', data: {} },
+      { type: 'nope', data: {} },
+      { type: 'alert', data: { rule: 'x', severity: 'info', message: 'x' }, extra: true },
+      { id: 'not-a-uuid', type: 'alert', data: { rule: 'x', severity: 'info', message: 'x' } },
+      { type: 'alert', data: { rule: 'x', severity: 'info', message: 'x'.repeat(100), params: { a: 'ñ'.repeat(MAX_EVENT_DATA_BYTES / 2) } } },
+      null,
+      'text',
+    ];
+    for (const candidate of candidates) {
+      const schema = ingestEventSchema.safeParse(candidate);
+      const ours = parseIngestEvent(candidate);
+      expect(ours.success, JSON.stringify(candidate)?.slice(0, 200)).toBe(schema.success);
+      if (schema.success && ours.success) {
+        const type = schema.data.type as (typeof EVENT_TYPES)[number];
+        expect(ours.event.data).toEqual(eventRegistry[type].data.parse(schema.data.data));
+        expect(ours.dataJson).toBe(JSON.stringify(ours.event.data));
+        expect({ ...ours.event, data: schema.data.data }).toEqual(schema.data);
+      } else if (!schema.success && !ours.success) {
+        const pick = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) => issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`);
+        expect(pick(ours.issues)).toEqual(pick(schema.error.issues));
+      }
+    }
   });
 
   it('makes time-ordered UUID v7 ids', () => {
