@@ -60,7 +60,11 @@ export async function appendEvents(tx: Tx, events: ValidatedEvent[], before: rea
                                ${col((e) => e.channel)}::text[], ${col((e) => e.dataJson ?? JSON.stringify(e.envelope.data))}::text[], ${col((e) => e.envelope.timestamp)}::timestamptz[])
              with ordinality as u(id, type, tenant_id, channel, data, ts, ord)
       ), fresh as (
-        select i.* from input i where not exists (select 1 from events e where e.id = i.id)
+        -- One lookup by primary key per event, whatever the statistics say: written as NOT EXISTS, the
+        -- planner made it a hash anti-join, and a prepared statement's generic plan made on a new database
+        -- (a few rows counted) then read the whole events table in every append, slower as it grew. A
+        -- scalar subquery is never turned into a join.
+        select i.* from input i where (select true from events e where e.id = i.id limit 1) is null
       ), counts as (
         select channel, count(*) as n from fresh group by channel
       ), tops as (
