@@ -263,7 +263,7 @@ export interface IngestIssue {
  * ingestEventSchema and parseIngestEvent. Returns the parsed `data` (defaults filled in) and its JSON
  * text, or null when an issue was reported.
  */
-function checkIngestEvent(event: IngestEnvelope, report: (issue: IngestIssue) => void): { data: unknown; json: string } | null {
+function checkIngestEvent(event: IngestEnvelope, report: (issue: IngestIssue) => void): { data: unknown; json: string; bytes: number } | null {
   if (!isEventType(event.type)) {
     report({ path: ['type'], message: `unknown event type; one of ${EVENT_TYPES.join(', ')}` });
     return null;
@@ -281,7 +281,7 @@ function checkIngestEvent(event: IngestEnvelope, report: (issue: IngestIssue) =>
     report({ path: ['data'], message: `${bytes} bytes as JSON; at most ${MAX_EVENT_DATA_BYTES}` });
     return null;
   }
-  return channelMissing ? null : { data: parsed.data, json };
+  return channelMissing ? null : { data: parsed.data, json, bytes };
 }
 
 /** One event as a producer sends it to `POST /v1/events`. `id` and `timestamp` are filled in when absent. */
@@ -291,18 +291,19 @@ export const ingestEventSchema = ingestEnvelopeSchema.superRefine((event, ctx) =
 
 /**
  * ingestEventSchema's check, for the service's ingest: `data` parsed once (defaults filled in) and its
- * JSON text written once, both kept for the store, instead of the schema's check and a second parse.
+ * JSON text written and measured once, kept for the store and the size metric, instead of the schema's
+ * check and a second parse.
  */
 export function parseIngestEvent(
   candidate: unknown,
-): { success: true; event: Omit<IngestEnvelope, 'type'> & { type: EventType }; dataJson: string } | { success: false; issues: IngestIssue[] } {
+): { success: true; event: Omit<IngestEnvelope, 'type'> & { type: EventType }; dataJson: string; dataBytes: number } | { success: false; issues: IngestIssue[] } {
   const envelope = ingestEnvelopeSchema.safeParse(candidate);
   // A bad envelope: the schema's own answer, whose checks may still run and add issues of their own.
   if (!envelope.success) return { success: false, issues: ingestEventSchema.safeParse(candidate).error?.issues ?? envelope.error.issues };
   const issues: IngestIssue[] = [];
   const checked = checkIngestEvent(envelope.data, (issue) => issues.push(issue));
   if (!checked) return { success: false, issues };
-  return { success: true, event: { ...envelope.data, type: envelope.data.type as EventType, data: checked.data }, dataJson: checked.json };
+  return { success: true, event: { ...envelope.data, type: envelope.data.type as EventType, data: checked.data }, dataJson: checked.json, dataBytes: checked.bytes };
 }
 
 /** Most events one request may carry. */

@@ -45,7 +45,7 @@ function validateEvents(raw: readonly unknown[], isBatch: boolean): ValidatedEve
     const prefix = isBatch ? ['events', i] : [];
     const type = (candidate as { type?: unknown } | null)?.type;
     if (typeof type === 'string' && !isEventType(type)) unknownTypes.push(type);
-    // The contract's ingestEventSchema check, with `data` parsed once and its JSON kept for the store.
+    // The contract's ingestEventSchema check, with `data` parsed once and its JSON (and size) kept.
     const parsed = parseIngestEvent(candidate);
     if (!parsed.success) {
       errors.push(...fieldErrors(parsed.issues, prefix));
@@ -59,7 +59,7 @@ function validateEvents(raw: readonly unknown[], isBatch: boolean): ValidatedEve
     }
     seen.add(id);
     const envelope = { id, type: e.type, ...(e.tenantId ? { tenantId: e.tenantId } : {}), data: e.data, timestamp: e.timestamp ?? now } as AnyEventEnvelope;
-    events.push({ envelope, channel: channelOf(e.type, e.tenantId)!, dataJson: parsed.dataJson });
+    events.push({ envelope, channel: channelOf(e.type, e.tenantId)!, dataJson: parsed.dataJson, dataBytes: parsed.dataBytes });
   });
   if (unknownTypes.length > 0 && errors.every((err) => err.path.endsWith('type'))) {
     throw new AppError('ERR_UNKNOWN_EVENT_TYPE', `unknown event type ${unknownTypes.map((t) => JSON.stringify(t.slice(0, 64))).join(', ')}; known: ${EVENT_TYPES.join(', ')}`, { errors });

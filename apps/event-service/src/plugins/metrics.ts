@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { responses } from '../routes/responses';
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { EVENT_TYPES, isEventType, jsonByteLength, utf8ByteLength, type AcceptedEvent, type DenialReason } from '@neo/contracts';
+import { EVENT_TYPES, isEventType, jsonByteLength, type AcceptedEvent, type DenialReason } from '@neo/contracts';
 import { AppError } from '../errors';
 import type { Database } from '../store/database';
 import type { CentrifugoErrorKind } from '../centrifugo/client';
@@ -188,7 +188,7 @@ export class ServiceMetrics {
             this.#eventsReceived.inc({ type: label, outcome: 'accepted' }, n);
             this.#ingestDuration.observe({ type: label }, seconds);
           }
-          for (const e of events) this.#eventSize.observe({ type: isEventType(e.envelope.type) ? e.envelope.type : 'other' }, e.dataJson !== undefined ? utf8ByteLength(e.dataJson) : jsonByteLength(e.envelope.data));
+          for (const e of events) this.#eventSize.observe({ type: isEventType(e.envelope.type) ? e.envelope.type : 'other' }, e.dataBytes ?? jsonByteLength(e.envelope.data));
           return accepted;
         } catch (err) {
           this.#ingestFailures.inc({ code: err instanceof AppError ? err.code : 'ERR_INTERNAL' });

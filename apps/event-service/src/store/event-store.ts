@@ -9,6 +9,8 @@ export interface ValidatedEvent {
   channel: string;
   /** `envelope.data` as JSON, when the validation wrote it already (stored as is, not written again). */
   dataJson?: string;
+  /** The size of `dataJson` in UTF-8 bytes, measured by the validation (the size metric's figure). */
+  dataBytes?: number;
 }
 
 /** Postgres NOTIFY channel the relays listen on (sent after ingest commits, see DurableSink). */

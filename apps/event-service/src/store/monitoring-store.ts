@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { instanceStatusAt, INSTANCE_DEFAULT_INTERVAL_MS, INSTANCE_MIN_STALE_MS, INSTANCE_STALE_AFTER_INTERVALS, type AlertSeverity, type AlertView, type InstanceMetricsView, type InstanceStatus } from '@neo/contracts';
-import { executeDeferred, executePrepared, joinColumns, joinOf, rowsOf, type DeferredWrite, type Tx, type StreamJoin } from './sql';
+import { executePrepared, joinColumns, joinOf, rowsOf, type DeferredWrite, type Tx, type StreamJoin } from './sql';
 import { type Database } from './database';
 
 /** The scope of an alert: a tenant id, or '' for the platform (admin:alerts). */
@@ -172,23 +172,12 @@ export async function lockInstanceState(
 }
 
 /**
- * Writes, in ONE statement (see lockInstanceState for why), the latest sample of several instances (an
- * older sample never overwrites a newer one), with the interval learned so far, and the rule states that
- * changed. The instance reports again, so it is `online` from now (`received_at`, the database's clock, is
- * what staleness is measured from).
- */
-export async function saveInstanceState(
-  tx: Tx,
-  samples: Array<{ tenantId: string; m: InstanceMetrics; intervalMs: number | null }>,
-  states: Array<{ subject: string; rule: string; state: RuleState }>,
-): Promise<void> {
-  const write = instanceStateWrite(samples, states);
-  if (write) await executeDeferred(tx, [write]);
-}
-
-/**
- * saveInstanceState's write, as common table expressions the ingest transaction's append statement can
- * carry (see DeferredWrite); null when there is nothing to write.
+ * The write of several instances' latest sample (an older sample never overwrites a newer one), with the
+ * interval learned so far, and of the rule states that changed, as ONE statement's common table
+ * expressions (see lockInstanceState for why one): the ingest transaction's append statement carries it
+ * (DeferredWrite), or it runs on its own (executeDeferred). The instance reports again, so it is `online`
+ * from now (`received_at`, the database's clock, is what staleness is measured from). Null when there is
+ * nothing to write.
  */
 export function instanceStateWrite(
   samples: Array<{ tenantId: string; m: InstanceMetrics; intervalMs: number | null }>,

@@ -63,6 +63,7 @@ describe('event registry', () => {
         const type = schema.data.type as (typeof EVENT_TYPES)[number];
         expect(ours.event.data).toEqual(eventRegistry[type].data.parse(schema.data.data));
         expect(ours.dataJson).toBe(JSON.stringify(ours.event.data));
+        expect(ours.dataBytes).toBe(new TextEncoder().encode(ours.dataJson).length);
         expect({ ...ours.event, data: schema.data.data }).toEqual(schema.data);
       } else if (!schema.success && !ours.success) {
         const pick = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) => issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`);

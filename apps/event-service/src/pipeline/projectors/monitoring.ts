@@ -122,8 +122,10 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
         }
       }
       const write = instanceStateWrite(upserts, [...changed.values()]);
-      if (write && later) later(write);
-      else if (write) await executeDeferred(tx, [write]);
+      if (write) {
+        if (later) later(write);
+        else await executeDeferred(tx, [write]);
+      }
       if (alerts.length === 0) return derived;
       const validated = validateInternal(alerts);
       await alertProjector.apply(tx, validated);
