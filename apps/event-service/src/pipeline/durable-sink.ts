@@ -196,7 +196,8 @@ export class DurableSink implements EventSink {
     const unique = new Map<string, ValidatedEvent>();
     for (const events of requests) for (const e of events) if (!unique.has(e.envelope.id)) unique.set(e.envelope.id, e);
     const all = [...unique.values()];
-    const result = await this.database.db.transaction(async (tx) => {
+    // Pipelined on PostgreSQL: BEGIN goes with the first statement, COMMIT with the append (the last).
+    const result = await this.database.pipelinedTransaction(async (tx, commitWith) => {
       // Read models first, then one insert for everything (with what they derived): the channels'
       // counters, locked by that insert until commit, are then held as briefly as possible, and taken in
       // one statement, in one order.
@@ -214,10 +215,9 @@ export class DurableSink implements EventSink {
         await executeDeferred(tx, deferred.splice(0));
         derived.push(...((await projector.apply(tx, mine, later)) ?? []));
       }
-      const appended = await appendEvents(tx, [...all, ...derived], deferred);
       // An event projected as new that is stored already (a concurrent transaction's, or, taken to be new,
-      // an earlier request's): roll back and retry.
-      if (fresh.some((e) => !appended.inserted.has(e.envelope.id))) throw new ConcurrentDuplicateError('an id was stored already; retry');
+      // an earlier request's) fails the append, which rolls the transaction back: retried the careful way.
+      const appended = await appendEvents(tx, [...all, ...derived], deferred, { allNew: !checkStored, commitWith });
       return { ...appended, stored: [...fresh, ...derived] };
     });
     if (result.inserted.size > 0) {

@@ -1,8 +1,17 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { MIGRATIONS } from './migrations';
-import { rowsOf, type Db } from './sql';
+import { executePrepared, rowsOf, type Db, type Tx } from './sql';
+
+/**
+ * Runs a transaction's last statement (named and prepared, like `executePrepared`) and commits with it;
+ * resolves with the statement's result once the commit succeeded. On PostgreSQL both go to the server at
+ * once, so the commit costs no round trip of its own; the statement must therefore RAISE whatever should
+ * roll the transaction back (a failed statement turns the COMMIT sent behind it into a rollback), since
+ * nothing the caller does after it can. Called at most once per transaction.
+ */
+export type CommitWith = (name: string, query: SQL) => Promise<unknown>;
 
 export interface Database {
   db: Db;
@@ -13,6 +22,14 @@ export interface Database {
   listen(channel: string, onNotify: () => void): Promise<void>;
   /** Checks that the database answers. */
   ping(): Promise<void>;
+  /**
+   * A transaction for the hot write path (ingest). On PostgreSQL its statements are pipelined (node-postgres
+   * `pipeline` mode): BEGIN travels with the first statement and COMMIT with the last (`commitWith`), so a
+   * transaction of n statements costs n − 1 round trips fewer than `db.transaction`'s n + 2. Without a call
+   * to `commitWith`, it commits when `fn` returns, like `db.transaction`; if `fn` throws before calling it,
+   * it rolls back. On PGlite it is `db.transaction`.
+   */
+  pipelinedTransaction<T>(fn: (tx: Tx, commitWith: CommitWith) => Promise<T>): Promise<T>;
   /** Connections of each Postgres pool (metrics); absent on PGlite, which has one in-process connection. */
   poolStats?: () => Array<{ pool: PoolName; total: number; idle: number; waiting: number }>;
   /**
@@ -80,6 +97,8 @@ async function openPglite(dataDir: string): Promise<Database> {
     rows: async <T>(query: ReturnType<typeof sql>) => rowsOf<T>(await db.execute(query)),
     listen: async () => {},
     ping: async () => void (await client.query('select 1')),
+    // One in-process connection: nothing to pipeline; the statement runs and the commit follows `fn`.
+    pipelinedTransaction: (fn) => db.transaction((tx) => fn(tx, (name, query) => executePrepared(tx, name, query))),
     forRequests: () => database,
     openSession: async () => ({ db, broken: false, end: async () => {} }),
     close: async () => {
@@ -142,7 +161,9 @@ async function openPostgres(url: string, sizes: { ingest: number; requests: numb
     pool.on('connect', (client) => client.on('error', () => {}));
     return pool;
   };
-  const pools = { ingest: newPool(sizes.ingest), requests: newPool(sizes.requests, { statement_timeout: sizes.statementTimeoutMs }) };
+  // Ingest's connections pipeline (pipelinedTransaction). Every other use of them awaits each statement
+  // before the next, which pipeline mode leaves as it was; it only refuses cursors, which nothing here uses.
+  const pools = { ingest: newPool(sizes.ingest, { pipeline: true }), requests: newPool(sizes.requests, { statement_timeout: sizes.statementTimeoutMs }) };
   const rowsOn = (db: Db) => async <T>(query: ReturnType<typeof sql>) => rowsOf<T>(await db.execute(query));
   const db = drizzle({ client: pools.ingest });
   const requestsDb = drizzle({ client: pools.requests });
@@ -195,12 +216,56 @@ async function openPostgres(url: string, sizes: { ingest: number; requests: numb
     sessions.add(session);
     return session;
   };
+  // A drizzle handle per pooled connection, for the statements of a pipelined transaction.
+  const handles = new WeakMap<InstanceType<typeof pg.default.Client>, Tx>();
+  const pipelinedTransaction = async <T>(fn: (tx: Tx, commitWith: CommitWith) => Promise<T>): Promise<T> => {
+    const client = await pools.ingest.connect();
+    let tx = handles.get(client);
+    if (!tx) handles.set(client, (tx = drizzle({ client }) as unknown as Tx));
+    const dialect = (tx as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect;
+    let committed: 'no' | 'sent' = 'no';
+    let broken: unknown;
+    // Not awaited: the first statement follows on the wire. A failed BEGIN fails what follows it too.
+    const begun = client.query('begin');
+    begun.catch(() => {});
+    const commitWith: CommitWith = async (name, query) => {
+      if (committed !== 'no') throw new Error('commitWith called twice in one transaction');
+      committed = 'sent';
+      const q = dialect.sqlToQuery(query);
+      const last = client.query({ name, text: q.sql, values: q.params });
+      const commit = client.query('commit');
+      commit.catch(() => {});
+      await begun;
+      const result = await last; // when it failed, the server turned the COMMIT behind it into a rollback
+      const reply = await commit;
+      // COMMIT in a transaction an earlier statement aborted (its error caught by the caller) rolls back.
+      if (reply.command !== 'COMMIT') throw new Error(`the transaction was rolled back (${reply.command}): an earlier statement failed`);
+      return result;
+    };
+    try {
+      const result = await fn(tx, commitWith);
+      if (committed === 'no') {
+        await begun;
+        const reply = await client.query('commit');
+        if (reply.command !== 'COMMIT') throw new Error(`the transaction was rolled back (${reply.command}): an earlier statement failed`);
+      }
+      return result;
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) broken = err;
+      else if (committed === 'no') await client.query('rollback').catch((e: unknown) => (broken = e));
+      throw err;
+    } finally {
+      // A connection that failed is not handed to the next transaction.
+      client.release(broken instanceof Error ? broken : broken ? new Error(String(broken)) : undefined);
+    }
+  };
   const database: Database = {
     db,
     kind: 'postgres',
     rows: rowsOn(db),
     listen,
     ping: async () => void (await pools.ingest.query('select 1')),
+    pipelinedTransaction,
     poolStats: () => (Object.entries(pools) as Array<[PoolName, InstanceType<typeof pg.default.Pool>]>).map(([pool, p]) => ({ pool, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount })),
     forRequests: () => requests,
     openSession,

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
-import { type Database } from './database';
+import { type CommitWith, type Database } from './database';
 import { executePrepared, rowsOf, withClauses, type DeferredWrite, type Tx } from './sql';
 
 /** An event that passed the contract (pipeline/validate), with its id, timestamp and channel settled: what the store appends. */
@@ -28,9 +28,27 @@ export interface AppendedEvent {
   seq: number;
 }
 
-/** Raised when a concurrent transaction stored one of the same ids first: retry (the id is then a duplicate). */
+/** Raised when one of the ids to append was stored already (by a concurrent transaction, or before): retry carefully. */
 export class ConcurrentDuplicateError extends Error {
   override name = 'ConcurrentDuplicateError';
+}
+
+export interface AppendOptions {
+  /**
+   * Every event is taken to be new (the ingest's optimistic first try): one that is stored already fails
+   * the statement, and with it the transaction, instead of being answered as a duplicate.
+   */
+  allNew?: boolean;
+  /** Run the append as the transaction's last statement, committing with it (pipelinedTransaction). */
+  commitWith?: CommitWith;
+}
+
+/** The append's own check failed (SQLSTATE NEODP, migration 0240); drizzle wraps the driver's error. */
+function isAppendGuard(err: unknown): boolean {
+  for (let e = err as { code?: string; cause?: unknown } | null, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === 'NEODP') return true;
+  }
+  return false;
 }
 
 /**
@@ -43,20 +61,28 @@ export class ConcurrentDuplicateError extends Error {
  * name order, so two transactions never wait on each other crosswise), then events and outbox rows are
  * inserted with their numbers. Numbering at insert means no second write of the event row.
  *
- * An id stored by a concurrent transaction after the check would leave a hole in the numbers: that is
- * detected (fewer rows inserted than numbered) and raised as `ConcurrentDuplicateError`, which rolls the
- * transaction back; the retry sees the id as already stored. An id already stored gets its first channel
+ * An id stored by a concurrent transaction after the check would leave a hole in the numbers: the
+ * statement itself detects that (fewer rows inserted than numbered) and fails, so the transaction is rolled
+ * back even when its COMMIT was sent behind the statement (`commitWith`); it is answered as
+ * `ConcurrentDuplicateError`, and the retry sees the id as already stored. An id already stored gets its first channel
  * in the answer, so a retried request gets the first answer.
  *
  * `before`: projectors' writes carried by this same statement (DeferredWrite), one round trip fewer.
  */
-export async function appendEvents(tx: Tx, events: ValidatedEvent[], before: readonly DeferredWrite[] = []): Promise<{ accepted: AcceptedEvent[]; inserted: Map<string, AppendedEvent> }> {
+export async function appendEvents(
+  tx: Tx,
+  events: ValidatedEvent[],
+  before: readonly DeferredWrite[] = [],
+  options: AppendOptions = {},
+): Promise<{ accepted: AcceptedEvent[]; inserted: Map<string, AppendedEvent> }> {
   // Arrays as parameters (unnest), whatever the batch size: the statement's text and its building cost
   // stay constant, which matters on the hottest path of the service. `ord` keeps the request's order for
   // `pos` and `seq`.
   const col = <T>(f: (e: ValidatedEvent) => T) => sql.param(events.map(f));
+  const name = ['neo_append_events', ...before.map((w) => w.name)].join('+');
+  const run = options.commitWith ?? ((n: string, q: SQL) => executePrepared(tx, n, q));
   const rows = rowsOf<{ id: string | null; pos: number | string | null; seq: number | string | null; numbered: number | string }>(
-    await executePrepared(tx, ['neo_append_events', ...before.map((w) => w.name)].join('+'), sql`
+    await run(name, sql`
       with ${before.length > 0 ? sql`${withClauses(before)},` : sql``} input as (
         select u.* from unnest(${col((e) => e.envelope.id)}::uuid[], ${col((e) => e.envelope.type)}::text[], ${col((e) => e.envelope.tenantId ?? null)}::text[],
                                ${col((e) => e.channel)}::text[], ${col((e) => e.dataJson ?? JSON.stringify(e.envelope.data))}::text[], ${col((e) => e.envelope.timestamp)}::timestamptz[])
@@ -84,12 +110,17 @@ export async function appendEvents(tx: Tx, events: ValidatedEvent[], before: rea
         returning pos, id, channel, seq
       ), ob as (
         insert into outbox (pos, event_id, channel, seq) select pos, id, channel, seq from ins
+      ), guard as (
+        -- Raised, not returned: the transaction may be committing behind this statement already.
+        select neo_assert_appended((select count(*) from ins) = (select count(*) from fresh)
+          and (not ${options.allNew === true}::boolean or (select count(*) from fresh) = (select count(*) from input))) as ok
       )
-      select ins.id, ins.pos, ins.seq, (select count(*) from fresh) as numbered from ins
-      union all select null, null, null, (select count(*) from fresh) where not exists (select 1 from ins)`),
+      select ins.id, ins.pos, ins.seq from ins where (select ok from guard)
+      union all select null, null, null where not exists (select 1 from ins) and (select ok from guard)`).catch((err: unknown) => {
+      throw isAppendGuard(err) ? new ConcurrentDuplicateError('an id was stored already; retry', { cause: err }) : err;
+    }),
   );
   const stored = rows.filter((r) => r.id !== null);
-  if (stored.length !== Number(rows[0]?.numbered ?? 0)) throw new ConcurrentDuplicateError('an id was stored by a concurrent transaction; retry');
   const inserted = new Map(stored.map((r) => [r.id!, { pos: Number(r.pos), seq: Number(r.seq) }]));
   const channelById = new Map(events.map((e) => [e.envelope.id, e.channel]));
   if (inserted.size < events.length) {

@@ -361,4 +361,14 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       ALTER TABLE events DROP COLUMN cf_epoch;
     `,
   },
+  {
+    // Issue 14: the ingest transaction's COMMIT is sent together with its last statement (pipelined), so
+    // that statement must itself fail when the transaction has to be undone; this lets SQL raise an error
+    // that names the reason (SQLSTATE NEODP: an event id was stored already). On one line: migrations are
+    // split into statements at a semicolon that ends a line.
+    id: '0240_append_guard',
+    sql: `
+      CREATE OR REPLACE FUNCTION neo_assert_appended(ok boolean) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF NOT ok THEN RAISE EXCEPTION 'an event id was stored already; retry' USING ERRCODE = 'NEODP'; END IF; RETURN true; END $$;
+    `,
+  },
 ];
