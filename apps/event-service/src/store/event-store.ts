@@ -16,9 +16,16 @@ export interface ValidatedEvent {
 /** Postgres NOTIFY channel the relays listen on (sent after ingest commits, see DurableSink). */
 export const OUTBOX_NOTIFY = 'neo_outbox';
 
-/** Which of `ids` are stored already (a retried request's events are neither projected nor stored again). */
+/**
+ * Which of `ids` are stored already (a retried request's events are neither projected nor stored again).
+ * One primary-key probe per id, written so that no plan can do otherwise: as `id = any($1)`, the generic
+ * plan a connection made on a new database's empty table was a sequential scan, kept as the table grew
+ * (test/integration/ingest-plans.test.ts), as the append's check once was.
+ */
 export async function storedIds(tx: Pick<Tx, 'execute'>, ids: string[]): Promise<Set<string>> {
-  const rows = rowsOf<{ id: string }>(await executePrepared(tx, 'neo_stored_ids', sql`select id from events where id = any(${sql.param(ids)}::uuid[])`));
+  const rows = rowsOf<{ id: string }>(
+    await executePrepared(tx, 'neo_stored_ids', sql`select u.id from unnest(${sql.param(ids)}::uuid[]) as u(id) where (select true from events e where e.id = u.id limit 1)`),
+  );
   return new Set(rows.map((r) => r.id));
 }
 
