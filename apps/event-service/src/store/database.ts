@@ -6,7 +6,8 @@ import { executePrepared, rowsOf, type Db, type Tx } from './sql';
 
 /**
  * Runs a transaction's last statement (named and prepared, like `executePrepared`) and commits with it;
- * resolves with the statement's result once the commit succeeded. On PostgreSQL both go to the server at
+ * resolves with the statement's result once the commit succeeded (on PostgreSQL with node-postgres's own
+ * type parsing: a timestamptz column comes back as a Date, not as drizzle's text). On PostgreSQL both go to the server at
  * once, so the commit costs no round trip of its own; the statement must therefore RAISE whatever should
  * roll the transaction back (a failed statement turns the COMMIT sent behind it into a rollback), since
  * nothing the caller does after it can. Called at most once per transaction.
@@ -234,6 +235,8 @@ async function openPostgres(url: string, sizes: { ingest: number; requests: numb
       const q = dialect.sqlToQuery(query);
       const last = client.query({ name, text: q.sql, values: q.params });
       const commit = client.query('commit');
+      // Each is awaited below, but a failed BEGIN leaves the others unawaited: never an unhandled rejection.
+      last.catch(() => {});
       commit.catch(() => {});
       await begun;
       const result = await last; // when it failed, the server turned the COMMIT behind it into a rollback

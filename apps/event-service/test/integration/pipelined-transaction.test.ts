@@ -73,6 +73,13 @@ describe.each(DATABASE_KINDS)('pipelined ingest transaction on %s', (kind) => {
     expect(await probe()).toEqual(['a', 'b', 'c', 'h', 'i', 'j', 'k', 'l', 'm', 'n']);
   });
 
+  it.runIf(kind === 'postgres')('a connection that dies in the transaction fails it, and is not handed to the next one', async () => {
+    await expect(database.pipelinedTransaction((_tx, commitWith) => commitWith('probe_die', sql`select pg_terminate_backend(pg_backend_pid())`))).rejects.toBeTruthy();
+    // The pool hands out the connection released last first: had the dead one gone back, this would fail.
+    for (const k of ['p', 'q', 'r']) await database.pipelinedTransaction((_tx, commitWith) => commitWith('probe_after_death', sql`insert into pipeline_probe values (${k})`));
+    expect(await probe()).toEqual(expect.arrayContaining(['p', 'q', 'r']));
+  });
+
   it('an append of an id stored already, taken to be new, fails with the whole transaction', async () => {
     const [stored] = event();
     await database.pipelinedTransaction((tx, commitWith) => appendEvents(tx, [stored!], [], { allNew: true, commitWith }));
