@@ -7,10 +7,10 @@ import { executePrepared, rowsOf, type Db, type Tx } from './sql';
 /**
  * Runs a transaction's last statement (named and prepared, like `executePrepared`) and commits with it;
  * resolves with the statement's result once the commit succeeded (on PostgreSQL with node-postgres's own
- * type parsing: a timestamptz column comes back as a Date, not as drizzle's text). On PostgreSQL both go to the server at
- * once, so the commit costs no round trip of its own; the statement must therefore RAISE whatever should
- * roll the transaction back (a failed statement turns the COMMIT sent behind it into a rollback), since
- * nothing the caller does after it can. Called at most once per transaction.
+ * type parsing: a timestamptz column comes back as a Date, not as drizzle's text). On PostgreSQL both go
+ * to the server at once, so the commit costs no round trip of its own; the statement must therefore RAISE
+ * whatever should roll the transaction back (a failed statement turns the COMMIT sent behind it into a
+ * rollback), since nothing the caller does after it can. Called at most once per transaction.
  */
 export type CommitWith = (name: string, query: SQL) => Promise<unknown>;
 
@@ -217,6 +217,10 @@ async function openPostgres(url: string, sizes: { ingest: number; requests: numb
     sessions.add(session);
     return session;
   };
+  // A COMMIT in a transaction an earlier statement aborted (its error caught by the caller) rolls back.
+  const assertCommitted = (reply: { command: string }) => {
+    if (reply.command !== 'COMMIT') throw new Error(`the transaction was rolled back (${reply.command}): an earlier statement failed`);
+  };
   // A drizzle handle per pooled connection, for the statements of a pipelined transaction.
   const handles = new WeakMap<InstanceType<typeof pg.default.Client>, Tx>();
   const pipelinedTransaction = async <T>(fn: (tx: Tx, commitWith: CommitWith) => Promise<T>): Promise<T> => {
@@ -240,17 +244,14 @@ async function openPostgres(url: string, sizes: { ingest: number; requests: numb
       commit.catch(() => {});
       await begun;
       const result = await last; // when it failed, the server turned the COMMIT behind it into a rollback
-      const reply = await commit;
-      // COMMIT in a transaction an earlier statement aborted (its error caught by the caller) rolls back.
-      if (reply.command !== 'COMMIT') throw new Error(`the transaction was rolled back (${reply.command}): an earlier statement failed`);
+      assertCommitted(await commit);
       return result;
     };
     try {
       const result = await fn(tx, commitWith);
       if (committed === 'no') {
         await begun;
-        const reply = await client.query('commit');
-        if (reply.command !== 'COMMIT') throw new Error(`the transaction was rolled back (${reply.command}): an earlier statement failed`);
+        assertCommitted(await client.query('commit'));
       }
       return result;
     } catch (err) {
@@ -310,10 +311,15 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
-/** A request's statement ran past the request pool's `statement_timeout` (Postgres cancelled it). */
-export function isStatementTimeout(err: unknown): boolean {
+/** Whether `err`, or an error it wraps (`cause`: drizzle wraps the driver's), carries the SQLSTATE `code`. */
+export function hasSqlState(err: unknown, code: string): boolean {
   for (let e = err as { code?: string; cause?: unknown } | null, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.code === '57014') return true;
+    if (e.code === code) return true;
   }
   return false;
+}
+
+/** A request's statement ran past the request pool's `statement_timeout` (Postgres cancelled it). */
+export function isStatementTimeout(err: unknown): boolean {
+  return hasSqlState(err, '57014');
 }

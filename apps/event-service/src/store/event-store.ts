@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
-import { type CommitWith, type Database } from './database';
+import { hasSqlState, type CommitWith, type Database } from './database';
 import { executePrepared, rowsOf, withClauses, type DeferredWrite, type Tx } from './sql';
 
 /** An event that passed the contract (pipeline/validate), with its id, timestamp and channel settled: what the store appends. */
@@ -50,13 +50,8 @@ export interface AppendOptions {
   commitWith?: CommitWith;
 }
 
-/** The append's own check failed (SQLSTATE NEODP, migration 0240); drizzle wraps the driver's error. */
-function isAppendGuard(err: unknown): boolean {
-  for (let e = err as { code?: string; cause?: unknown } | null, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.code === 'NEODP') return true;
-  }
-  return false;
-}
+/** SQLSTATE of the append's own check (`neo_assert_appended`, migration 0240). */
+const APPEND_GUARD = 'NEODP';
 
 /**
  * Appends events and their outbox rows in the caller's transaction, each with its channel sequence number
@@ -69,10 +64,10 @@ function isAppendGuard(err: unknown): boolean {
  * inserted with their numbers. Numbering at insert means no second write of the event row.
  *
  * An id stored by a concurrent transaction after the check would leave a hole in the numbers: the
- * statement itself detects that (fewer rows inserted than numbered) and fails, so the transaction is rolled
- * back even when its COMMIT was sent behind the statement (`commitWith`); it is answered as
- * `ConcurrentDuplicateError`, and the retry sees the id as already stored. An id already stored gets its first channel
- * in the answer, so a retried request gets the first answer.
+ * statement itself detects that (fewer rows inserted than numbered) and fails, so the transaction is
+ * rolled back even when its COMMIT was sent behind the statement (`commitWith`); it is answered as
+ * `ConcurrentDuplicateError`, and the retry sees the id as already stored. An id already stored gets its
+ * first channel in the answer, so a retried request gets the first answer.
  *
  * `before`: projectors' writes carried by this same statement (DeferredWrite), one round trip fewer.
  */
@@ -88,7 +83,7 @@ export async function appendEvents(
   const col = <T>(f: (e: ValidatedEvent) => T) => sql.param(events.map(f));
   const name = ['neo_append_events', ...before.map((w) => w.name)].join('+');
   const run = options.commitWith ?? ((n: string, q: SQL) => executePrepared(tx, n, q));
-  const rows = rowsOf<{ id: string | null; pos: number | string | null; seq: number | string | null; numbered: number | string }>(
+  const rows = rowsOf<{ id: string | null; pos: number | string | null; seq: number | string | null }>(
     await run(name, sql`
       with ${before.length > 0 ? sql`${withClauses(before)},` : sql``} input as (
         select u.* from unnest(${col((e) => e.envelope.id)}::uuid[], ${col((e) => e.envelope.type)}::text[], ${col((e) => e.envelope.tenantId ?? null)}::text[],
@@ -122,9 +117,10 @@ export async function appendEvents(
         select neo_assert_appended((select count(*) from ins) = (select count(*) from fresh)
           and (not ${options.allNew === true}::boolean or (select count(*) from fresh) = (select count(*) from input))) as ok
       )
+      -- The second branch is the one row of an append that inserted nothing, so the guard runs either way.
       select ins.id, ins.pos, ins.seq from ins where (select ok from guard)
       union all select null, null, null where not exists (select 1 from ins) and (select ok from guard)`).catch((err: unknown) => {
-      throw isAppendGuard(err) ? new ConcurrentDuplicateError('an id was stored already; retry', { cause: err }) : err;
+      throw hasSqlState(err, APPEND_GUARD) ? new ConcurrentDuplicateError('an id was stored already; retry', { cause: err }) : err;
     }),
   );
   const stored = rows.filter((r) => r.id !== null);
