@@ -167,8 +167,10 @@ export class DurableSink implements EventSink {
    * First optimistically: the ids are taken to be new (a retry of a stored request is rare), which saves
    * the transaction one round trip, its first statement. When that is not so — an id turns out to be
    * stored, so the append numbers fewer events than were projected; or a projector refuses an event that
-   * was in fact stored before (a retried `deployment_start`, say) — that transaction is rolled back and
-   * the requests go again the careful way: stored ids first, and only the rest projected. A transaction
+   * was in fact stored before (a retried `deployment_start`, say); or a projector's remembered state was
+   * changed by another transaction (the metrics projector's, by another service instance) — that
+   * transaction is rolled back and the requests go again the careful way: stored ids first, only the rest
+   * projected, and the projectors' state read under lock. A transaction
    * that lost a race to store the same id is simply tried again the same way (it then sees the id).
    */
   async #commitRetryingDuplicates(requests: ValidatedEvent[][]): Promise<AcceptedEvent[][]> {
@@ -196,6 +198,8 @@ export class DurableSink implements EventSink {
     const unique = new Map<string, ValidatedEvent>();
     for (const events of requests) for (const e of events) if (!unique.has(e.envelope.id)) unique.set(e.envelope.id, e);
     const all = [...unique.values()];
+    // What projectors asked to run once this transaction has committed (what they remember of it).
+    const afterCommit: Array<() => void> = [];
     // Pipelined on PostgreSQL: BEGIN goes with the first statement, COMMIT with the append (the last).
     const result = await this.database.pipelinedTransaction(async (tx, commitWith) => {
       // Read models first, then one insert for everything (with what they derived): the channels'
@@ -208,18 +212,19 @@ export class DurableSink implements EventSink {
       // read what an earlier one wrote (instance_status reads the samples just written): they are written
       // on their own before it runs.
       const deferred: DeferredWrite[] = [];
-      const later = (write: DeferredWrite) => void deferred.push(write);
+      const context = { later: (write: DeferredWrite) => void deferred.push(write), afterCommit: (fn: () => void) => void afterCommit.push(fn), careful: checkStored };
       for (const projector of this.projectors) {
         const mine = fresh.filter((e) => projector.types.has(e.envelope.type));
         if (mine.length === 0) continue;
         await executeDeferred(tx, deferred.splice(0));
-        derived.push(...((await projector.apply(tx, mine, later)) ?? []));
+        derived.push(...((await projector.apply(tx, mine, context)) ?? []));
       }
       // An event projected as new that is stored already (a concurrent transaction's, or, taken to be new,
       // an earlier request's) fails the append, which rolls the transaction back: retried the careful way.
       const appended = await appendEvents(tx, [...all, ...derived], deferred, { allNew: !checkStored, commitWith });
       return { ...appended, stored: [...fresh, ...derived] };
     });
+    afterCommit.forEach((fn) => fn());
     if (result.inserted.size > 0) {
       if (this.#onCommitted) {
         const committed: CommittedEvent[] = [];

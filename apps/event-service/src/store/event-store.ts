@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AcceptedEvent, AnyEventEnvelope } from '@neo/contracts';
 import { hasSqlState, type CommitWith, type Database } from './database';
-import { executePrepared, rowsOf, withClauses, type DeferredWrite, type Tx } from './sql';
+import { executePrepared, guardsOf, rowsOf, withClauses, type DeferredWrite, type Tx } from './sql';
 
 /** An event that passed the contract (pipeline/validate), with its id, timestamp and channel settled: what the store appends. */
 export interface ValidatedEvent {
@@ -115,7 +115,7 @@ export async function appendEvents(
       ), guard as (
         -- Raised, not returned: the transaction may be committing behind this statement already.
         select neo_assert_appended((select count(*) from ins) = (select count(*) from fresh)
-          and (not ${options.allNew === true}::boolean or (select count(*) from fresh) = (select count(*) from input))) as ok
+          and (not ${options.allNew === true}::boolean or (select count(*) from fresh) = (select count(*) from input))) and ${guardsOf(before)} as ok
       )
       -- The second branch is the one row of an append that inserted nothing, so the guard runs either way.
       select ins.id, ins.pos, ins.seq from ins where (select ok from guard)

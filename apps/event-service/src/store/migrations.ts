@@ -371,4 +371,16 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       CREATE OR REPLACE FUNCTION neo_assert_appended(ok boolean) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF NOT ok THEN RAISE EXCEPTION 'an event id was stored already; retry' USING ERRCODE = 'NEODP'; END IF; RETURN true; END $$;
     `,
   },
+  {
+    // Issue 14: the metrics projector remembers each instance's state as of its last commit instead of
+    // reading it under lock in every ingest transaction. `version` counts the writes of an instance's
+    // state (its row and its alert rules' states): the write checks the version it started from, and SQL
+    // raises (SQLSTATE NEOCS) when another transaction changed the state since; the request is then tried
+    // again the careful way. On one line: see 0240.
+    id: '0250_instance_state_version',
+    sql: `
+      ALTER TABLE instance_metrics ADD COLUMN version bigint NOT NULL DEFAULT 1;
+      CREATE OR REPLACE FUNCTION neo_assert_state(ok boolean) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF NOT ok THEN RAISE EXCEPTION 'an instance state changed since it was read; retry' USING ERRCODE = 'NEOCS'; END IF; RETURN true; END $$;
+    `,
+  },
 ];

@@ -110,6 +110,8 @@ export interface InstanceTrack {
   updatedAt: string;
   intervalMs: number | null;
   announced: InstanceStatus;
+  /** How many writes the instance's state (this row and its rule states) has had: what instanceStateWrite checks. */
+  version: number;
 }
 
 const key = (tenantId: string, instanceId: string) => `${tenantId}/${instanceId}`;
@@ -136,6 +138,7 @@ export async function lockInstanceState(
     updated_at: string | Date | null;
     interval_ms: number | null;
     announced: InstanceStatus | null;
+    version: number | string | null;
     subject: string | null;
     rule: string | null;
     over_since: string | number | null;
@@ -146,7 +149,7 @@ export async function lockInstanceState(
   const rows = rowsOf<Row>(
     await executePrepared(tx, 'neo_lock_instance_state', sql`
       with inst as (
-        select tenant_id, instance_id, updated_at, interval_ms, announced from instance_metrics
+        select tenant_id, instance_id, updated_at, interval_ms, announced, version from instance_metrics
         where (tenant_id, instance_id) in (select * from unnest(${sql.param(instances.map((i) => i.tenantId))}::text[], ${sql.param(instances.map((i) => i.instanceId))}::text[]))
         order by tenant_id, instance_id for update
       ), rule_states as (
@@ -154,22 +157,29 @@ export async function lockInstanceState(
         where subject = any(${sql.param([...rules.keys()])}::text[])
         order by subject, rule for update
       )
-      select 'instance' as kind, tenant_id, instance_id, updated_at, interval_ms, announced,
+      select 'instance' as kind, tenant_id, instance_id, updated_at, interval_ms, announced, version,
              null::text as subject, null::text as rule, null::bigint as over_since, null::text as open_severity, null::bigint as opened_at
       from inst
       union all
-      select 'rule', null, null, null, null, null, subject, rule, over_since, open_severity, opened_at from rule_states`),
+      select 'rule', null, null, null, null, null, null, subject, rule, over_since, open_severity, opened_at from rule_states`),
   );
   const tracks = new Map<string, InstanceTrack>();
   for (const r of rows) {
     if (r.kind === 'instance') {
-      tracks.set(key(r.tenant_id!, r.instance_id!), { updatedAt: iso(r.updated_at!), intervalMs: r.interval_ms === null ? null : Number(r.interval_ms), announced: r.announced! });
+      tracks.set(key(r.tenant_id!, r.instance_id!), { updatedAt: iso(r.updated_at!), intervalMs: r.interval_ms === null ? null : Number(r.interval_ms), announced: r.announced!, version: Number(r.version) });
     } else {
       rules.get(r.subject!)?.set(r.rule!, { overSince: r.over_since === null ? null : Number(r.over_since), open: r.open_severity, openedAt: r.opened_at === null ? null : Number(r.opened_at) });
     }
   }
   return { tracks, rules };
 }
+
+/** The upsert's SET: the sample's figures when it is not older than the row's, else the row's own. */
+const SAMPLE_OR_ROW = sql.raw(
+  ['cpu', 'memory', 'disk', 'network_in', 'network_out', 'uptime', 'updated_at', 'interval_ms', 'received_at', 'announced']
+    .map((c) => `${c} = case when instance_metrics.updated_at <= excluded.updated_at then excluded.${c} else instance_metrics.${c} end`)
+    .join(', '),
+);
 
 /**
  * The write of several instances' latest sample (an older sample never overwrites a newer one), with the
@@ -178,9 +188,16 @@ export async function lockInstanceState(
  * (DeferredWrite), or it runs on its own (executeDeferred). The instance reports again, so it is `online`
  * from now (`received_at`, the database's clock, is what staleness is measured from). Null when there is
  * nothing to write.
+ *
+ * Every write adds one to the instance's `version`, an older sample's too (its rule states may change).
+ * `expectedVersion` is the version the caller's state was read at (null: not read, the row did not
+ * exist): the guard raises (SQLSTATE NEOCS) when a row's version is not one more than that, i.e. when
+ * another transaction wrote the state since, and the whole transaction fails. Instance rows are locked
+ * before rule states, each in key order, as lockInstanceState does: two transactions never wait on each
+ * other crosswise.
  */
 export function instanceStateWrite(
-  samples: Array<{ tenantId: string; m: InstanceMetrics; intervalMs: number | null }>,
+  samples: Array<{ tenantId: string; m: InstanceMetrics; intervalMs: number | null; expectedVersion: number | null }>,
   states: Array<{ subject: string; rule: string; state: RuleState }>,
 ): DeferredWrite | null {
   if (samples.length === 0 && states.length === 0) return null;
@@ -191,22 +208,30 @@ export function instanceStateWrite(
     name: 'neo_save_instance_state',
     ctes: sql`
     instance_samples as (
-      insert into instance_metrics (tenant_id, instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at, interval_ms, received_at, announced)
-      select u.*, now(), 'online' from unnest(${col((x) => x.tenantId)}::text[], ${col((x) => x.m.instanceId)}::text[], ${col((x) => x.m.cpu)}::float8[], ${col((x) => x.m.memory)}::float8[],
+      insert into instance_metrics (tenant_id, instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at, interval_ms, received_at, announced, version)
+      select u.tenant_id, u.instance_id, u.cpu, u.memory, u.disk, u.network_in, u.network_out, u.uptime, u.updated_at, u.interval_ms, now(), 'online', 1
+      from unnest(${col((x) => x.tenantId)}::text[], ${col((x) => x.m.instanceId)}::text[], ${col((x) => x.m.cpu)}::float8[], ${col((x) => x.m.memory)}::float8[],
                            ${col((x) => x.m.disk)}::float8[], ${col((x) => x.m.networkIn)}::float8[], ${col((x) => x.m.networkOut)}::float8[], ${col((x) => x.m.uptime)}::float8[],
-                           ${col((x) => x.m.updatedAt)}::timestamptz[], ${col((x) => x.intervalMs)}::integer[]) as u
-      on conflict (tenant_id, instance_id) do update set cpu = excluded.cpu, memory = excluded.memory, disk = excluded.disk,
-        network_in = excluded.network_in, network_out = excluded.network_out, uptime = excluded.uptime, updated_at = excluded.updated_at,
-        interval_ms = excluded.interval_ms, received_at = excluded.received_at, announced = excluded.announced
-      where instance_metrics.updated_at <= excluded.updated_at
+                           ${col((x) => x.m.updatedAt)}::timestamptz[], ${col((x) => x.intervalMs)}::integer[])
+             as u(tenant_id, instance_id, cpu, memory, disk, network_in, network_out, uptime, updated_at, interval_ms)
+      order by u.tenant_id, u.instance_id
+      on conflict (tenant_id, instance_id) do update set ${SAMPLE_OR_ROW}, version = instance_metrics.version + 1
+      returning tenant_id, instance_id, version
     ), instance_rule_states as (
+      -- Reads the instance rows' result first (all of it: count), so they are locked before any rule state.
       insert into alert_rule_state (subject, rule, over_since, open_severity, opened_at)
-      select * from unnest(${st((x) => x.subject)}::text[], ${st((x) => x.rule)}::text[], ${st((x) => x.state.overSince)}::bigint[],
-                           ${st((x) => x.state.open)}::text[], ${st((x) => x.state.openedAt)}::bigint[])
+      select u.* from unnest(${st((x) => x.subject)}::text[], ${st((x) => x.rule)}::text[], ${st((x) => x.state.overSince)}::bigint[],
+                           ${st((x) => x.state.open)}::text[], ${st((x) => x.state.openedAt)}::bigint[]) as u(subject, rule, over_since, open_severity, opened_at)
+      where (select count(*) from instance_samples) >= 0
+      order by u.subject, u.rule
       on conflict (subject, rule) do update set over_since = excluded.over_since, open_severity = excluded.open_severity, opened_at = excluded.opened_at
     )`,
+    guard: sql`select neo_assert_state(count(*) = ${samples.length}::int and coalesce(bool_and(x.expected is null or s.version = x.expected + 1), true))
+      from instance_samples s join unnest(${col((x) => x.tenantId)}::text[], ${col((x) => x.m.instanceId)}::text[], ${col((x) => x.expectedVersion)}::bigint[]) as x(tenant_id, instance_id, expected)
+      using (tenant_id, instance_id)`,
   };
 }
+
 
 /**
  * Records that `status` was announced for the instance, if its latest sample is still the one the
@@ -215,7 +240,7 @@ export function instanceStateWrite(
  */
 export async function markAnnounced(tx: Tx, tenantId: string, instanceId: string, status: InstanceStatus, lastReportAt: string): Promise<boolean> {
   const rows = rowsOf<{ instance_id: string }>(await tx.execute(sql`
-    update instance_metrics set announced = ${status}
+    update instance_metrics set announced = ${status}, version = version + 1
     where tenant_id = ${tenantId} and instance_id = ${instanceId} and updated_at = ${lastReportAt}::timestamptz
     returning instance_id`));
   return rows.length === 1;

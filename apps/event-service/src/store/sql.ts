@@ -53,12 +53,23 @@ export async function executePrepared(db: Pick<Tx, 'execute'>, name: string, que
 export interface DeferredWrite {
   name: string;
   ctes: SQL;
+  /**
+   * A boolean expression over the CTEs' results that raises when the write must not stand (a state
+   * changed since it was read): the statement that carries the write evaluates it, so that the error
+   * fails that statement (a CTE nothing reads is never run).
+   */
+  guard?: SQL;
 }
 
 /** Runs deferred writes in one statement of their own. */
 export async function executeDeferred(db: Pick<Tx, 'execute'>, writes: readonly DeferredWrite[]): Promise<void> {
   if (writes.length === 0) return;
-  await executePrepared(db, writes.map((w) => w.name).join('+'), sql`with ${withClauses(writes)} select 1`);
+  await executePrepared(db, writes.map((w) => w.name).join('+'), sql`with ${withClauses(writes)} select ${guardsOf(writes)}`);
+}
+
+/** The writes' guards as one boolean expression (true when there are none). */
+export function guardsOf(writes: readonly DeferredWrite[]): SQL {
+  return sql.join([sql`true`, ...writes.flatMap((w) => (w.guard ? [sql`(${w.guard})`] : []))], sql` and `);
 }
 
 /** Deferred writes as the leading clauses of a `with` (the caller writes `with` and what follows). */

@@ -1,8 +1,8 @@
 import { INSTANCE_DEFAULT_INTERVAL_MS, learnInterval, type EventEnvelope } from '@neo/contracts';
-import type { Projector, Tx } from '../projector';
+import type { Projector, ProjectorContext, Tx } from '../projector';
 import { validateInternal, type InternalEvent, type ValidatedEvent } from '../validate';
-import { applyAlertChange, instanceStateWrite, lockInstanceState, markAnnounced, PLATFORM_SCOPE } from '../../store/monitoring-store';
-import { executeDeferred, type DeferredWrite } from '../../store/sql';
+import { applyAlertChange, instanceStateWrite, lockInstanceState, markAnnounced, PLATFORM_SCOPE, type InstanceTrack } from '../../store/monitoring-store';
+import { executeDeferred } from '../../store/sql';
 import { AppError } from '../../errors';
 import { CLOSED, stepRule, type AlertRule, type RuleState } from '../../monitoring/alert-rules';
 
@@ -54,20 +54,35 @@ export const instanceStatusProjector: Projector = {
   },
 };
 
+/** Most instances whose state the metrics projector remembers; past it the longest unseen is forgotten (read again when it reports). */
+const REMEMBERED_INSTANCES = 50_000;
+
 /**
  * Tenant instance metrics: keeps the latest sample per instance, and evaluates the tenant alert rules
  * with their state in the database (so several service instances agree). A crossing becomes an `alert`
  * event (and an instance back after silence an `instance_status`), returned to be stored with the
  * transaction's other events, so it is stored and published like any other.
+ *
+ * An instance's state (its track and rule states) is remembered as this projector's last committed
+ * transaction left it, so that the next sample's transaction does not read it again under lock: that
+ * read was a round trip, and a lock wait, in every ingest transaction that carried metrics (BENCHMARKS.md,
+ * 2026-12-03). The write checks that the state is still at the version remembered (instanceStateWrite):
+ * when another transaction wrote it since — another service instance's, or an announcement's — the
+ * transaction fails and the sink tries it again the careful way, which reads under lock. An entry is
+ * taken out while its transaction runs and put back only after its commit, so a failed transaction
+ * leaves nothing remembered that the database does not hold. Samples of one instance share a channel,
+ * which the sink never writes in two transactions at once, so one entry is never used twice at a time.
  */
 export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector {
+  const remembered = new Map<string, { track: InstanceTrack; rules: Map<string, RuleState> }>();
   return {
     name: 'instance-metrics',
     types: new Set(['metrics_update']),
-    // The whole batch in one statement that reads and locks, and one write, whatever its size, plus one
-    // per alert that opens or changes: this runs inside every ingest transaction that carries metrics. The
-    // write goes with the append when the sink offers it (`later`): nothing else of this projector reads it.
-    async apply(tx: Tx, events: ValidatedEvent[], later?: (write: DeferredWrite) => void): Promise<ValidatedEvent[]> {
+    // At most one statement that reads and locks (for instances not remembered), and one write, whatever
+    // the batch's size, plus one per alert that opens or changes: this runs inside every ingest transaction
+    // that carries metrics. The write goes with the append when the sink offers it: nothing else of this
+    // projector reads it.
+    async apply(tx: Tx, events: ValidatedEvent[], context?: ProjectorContext): Promise<ValidatedEvent[]> {
       const samples = events
         .map(({ envelope }) => envelope as EventEnvelope<'metrics_update'>)
         .filter((e): e is EventEnvelope<'metrics_update'> & { tenantId: string } => Boolean(e.tenantId && e.data.instanceId));
@@ -79,9 +94,25 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
         const seen = latest.get(subjectOf(e));
         if (!seen || seen.timestamp <= e.timestamp) latest.set(subjectOf(e), e);
       }
+      // What is remembered of these instances, taken out (see above); the others read under lock.
+      const tracks = new Map<string, InstanceTrack>();
+      const states = new Map<string, Map<string, RuleState>>();
+      const unknown: Array<{ tenantId: string; instanceId: string }> = [];
+      for (const [subject, e] of latest) {
+        const known = remembered.get(subject);
+        remembered.delete(subject);
+        if (known && context && !context.careful) {
+          tracks.set(subject, known.track);
+          states.set(subject, known.rules);
+        } else unknown.push({ tenantId: e.tenantId, instanceId: e.data.instanceId! });
+      }
+      if (unknown.length > 0) {
+        const read = await lockInstanceState(tx, unknown);
+        read.tracks.forEach((track, subject) => tracks.set(subject, track));
+        read.rules.forEach((ruleStates, subject) => states.set(subject, ruleStates));
+      }
       // The reporting interval, learned from the gap since the previous sample; an instance that had been
       // announced stale or offline is back: announced in this transaction, before its sample's figures.
-      const { tracks, rules: states } = await lockInstanceState(tx, [...latest.values()].map((e) => ({ tenantId: e.tenantId, instanceId: e.data.instanceId! })));
       const statuses: InternalEvent[] = [];
       const upserts = [...latest.entries()].map(([subject, e]) => {
         const track = tracks.get(subject);
@@ -90,8 +121,10 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
           statuses.push({ type: 'instance_status', tenantId: e.tenantId, timestamp: e.timestamp, data: { instanceId: e.data.instanceId!, status: 'online', lastReportAt: e.timestamp, intervalMs: intervalMs ?? INSTANCE_UNKNOWN_INTERVAL } });
         }
         return {
+          subject,
           tenantId: e.tenantId,
           intervalMs,
+          expectedVersion: track?.version ?? null,
           m: { instanceId: e.data.instanceId!, cpu: e.data.cpu, memory: e.data.memory, disk: e.data.disk, networkIn: e.data.networkIn, networkOut: e.data.networkOut, uptime: e.data.uptime, updatedAt: e.timestamp },
         };
       });
@@ -123,9 +156,21 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
       }
       const write = instanceStateWrite(upserts, [...changed.values()]);
       if (write) {
-        if (later) later(write);
+        if (context) context.later(write);
         else await executeDeferred(tx, [write]);
       }
+      // Remembered as the write leaves them (its SQL: an older sample moves only the version). Not an
+      // instance whose row did not exist: a concurrent first sample may have written it too.
+      context?.afterCommit(() => {
+        for (const u of upserts) {
+          const track = tracks.get(u.subject);
+          if (!track) continue;
+          const newer = track.updatedAt <= u.m.updatedAt;
+          const next = newer ? { updatedAt: u.m.updatedAt, intervalMs: u.intervalMs, announced: 'online' as const, version: track.version + 1 } : { ...track, version: track.version + 1 };
+          if (remembered.size >= REMEMBERED_INSTANCES) remembered.delete(remembered.keys().next().value!);
+          remembered.set(u.subject, { track: next, rules: states.get(u.subject)! });
+        }
+      });
       if (alerts.length === 0) return derived;
       const validated = validateInternal(alerts);
       await alertProjector.apply(tx, validated);
