@@ -232,11 +232,11 @@ export function instanceStateWrite(
   };
 }
 
-
 /**
  * Records that `status` was announced for the instance, if its latest sample is still the one the
  * announcement is about (`lastReportAt`); false when a newer sample came in meanwhile (then the
- * announcement is stale and must not be stored).
+ * announcement is stale and must not be stored). A write of the instance's state: its version moves, so
+ * a metrics projector that remembers the state reads it again (instanceMetricsProjector).
  */
 export async function markAnnounced(tx: Tx, tenantId: string, instanceId: string, status: InstanceStatus, lastReportAt: string): Promise<boolean> {
   const rows = rowsOf<{ instance_id: string }>(await tx.execute(sql`
