@@ -184,6 +184,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     maxQueuedEvents: config.ingestQueueMaxEvents,
     onCommitted: fastPath?.publish,
     wakeRelay: () => relay.wake(),
+    onCarefulRetry: metrics.carefulRetry,
   }));
   await app.register(eventRoutes, { sink, onRefused: metrics.eventsRefused });
 

@@ -1,6 +1,7 @@
 import type { AcceptedEvent } from '@neo/contracts';
 import { AppError } from '../errors';
-import { isDatabaseUnavailable, type Database } from '../store/database';
+import { hasSqlState, isDatabaseUnavailable, type Database } from '../store/database';
+import { INSTANCE_STATE_GUARD } from '../store/monitoring-store';
 import { appendEvents, ConcurrentDuplicateError, OUTBOX_NOTIFY, storedIds } from '../store/event-store';
 import { sql } from 'drizzle-orm';
 import { executeDeferred, type DeferredWrite } from '../store/sql';
@@ -35,7 +36,17 @@ export interface DurableSinkOptions {
   onCommitted?: (events: CommittedEvent[]) => void;
   /** Wakes this instance's relay (used when there is no `onCommitted`). */
   wakeRelay?: () => void;
+  /** Called when an optimistic try failed and its requests go again the careful way, with why (metrics). */
+  onCarefulRetry?: (reason: CarefulRetryReason) => void;
 }
+
+/**
+ * Why an optimistic try was undone: an id stored already; an instance state changed by another
+ * transaction since this instance remembered it (another service instance's, an announcement's); a
+ * projector's refusal (answered by the careful try, which tells a retried request from a new one); or an
+ * error of the database.
+ */
+export type CarefulRetryReason = 'stored_id' | 'state_changed' | 'refused' | 'error';
 
 interface Pending {
   events: ValidatedEvent[];
@@ -73,6 +84,7 @@ export class DurableSink implements EventSink {
 
   readonly #onCommitted: ((events: CommittedEvent[]) => void) | null;
   readonly #wakeRelay: () => void;
+  readonly #onCarefulRetry: (reason: CarefulRetryReason) => void;
 
   constructor(
     private readonly database: Database,
@@ -84,6 +96,7 @@ export class DurableSink implements EventSink {
     this.#maxQueuedEvents = options.maxQueuedEvents ?? 20_000;
     this.#onCommitted = options.onCommitted ?? null;
     this.#wakeRelay = options.wakeRelay ?? (() => {});
+    this.#onCarefulRetry = options.onCarefulRetry ?? (() => {});
     // Other instances' relays only need waking when they, not this process, publish what it stored.
     this.#notifier = database.kind === 'postgres' && !this.#onCommitted ? new OutboxNotifier(database) : null;
   }
@@ -178,6 +191,9 @@ export class DurableSink implements EventSink {
       return await this.#commit(requests, false);
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw err;
+      this.#onCarefulRetry(
+        err instanceof ConcurrentDuplicateError ? 'stored_id' : hasSqlState(err, INSTANCE_STATE_GUARD) ? 'state_changed' : err instanceof AppError ? 'refused' : 'error',
+      );
     }
     for (let attempt = 1; ; attempt++) {
       try {

@@ -65,6 +65,12 @@ export class ServiceMetrics {
   readonly #rateLimited = new Counter({ name: 'neo_rate_limited_total', help: 'Requests refused 429 by a budget, by scope (user, tenant, tokens, tenant_connections, ingest, ingest_key_events, ingest_tenant_events).', labelNames: ['scope'] as const, registers: [this.registry] });
   readonly #published = new Counter({ name: 'neo_published_events_total', help: 'Events published to Centrifugo, by path: fast (from memory right after the ingest commit) or relay (from the outbox: the fallback).', labelNames: ['path'] as const, registers: [this.registry] });
   readonly #fastPathFallbacks = new Counter({ name: 'neo_fast_path_fallback_events_total', help: 'Events the fast path could not publish and left to the relay (Centrifugo refused or unreachable, or earlier events of the channel not out in time).', registers: [this.registry] });
+  readonly #carefulRetries = new Counter({
+    name: 'neo_ingest_careful_retries_total',
+    help: 'Ingest transactions undone on their optimistic first try and run again the careful way (stored ids looked up, instance state read under lock), by reason (stored_id, state_changed, refused, error). A steady state_changed rate means several service instances take turns on the same instances.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly #relayErrors = new Counter({ name: 'neo_relay_errors_total', help: 'Relay attempts that failed and will be retried.', registers: [this.registry] });
   readonly #retentionDeleted = new Counter({ name: 'neo_retention_deleted_events_total', help: 'Expired events deleted by the retention cleanup.', registers: [this.registry] });
   readonly #retentionBatchDuration = new Histogram({
@@ -158,6 +164,11 @@ export class ServiceMetrics {
 
   readonly fastPathFallback = (_reason: unknown, events: number): void => {
     this.#fastPathFallbacks.inc(events);
+  };
+
+  /** For `DurableSink`'s `onCarefulRetry`. */
+  readonly carefulRetry = (reason: string): void => {
+    this.#carefulRetries.inc({ reason });
   };
 
   /** For `RetentionWorker`'s `onBatch`. */

@@ -18,12 +18,13 @@ describe.each(DATABASE_KINDS)('instance state remembered by the metrics projecto
   let second: Database;
   let a: DurableSink;
   let b: DurableSink;
+  const retriesOfA: string[] = [];
   beforeAll(async () => {
     testDb = await createTestDatabase(kind);
     first = await openDatabase({ url: testDb.url, dataDir: testDb.dataDir });
     second = kind === 'postgres' ? await openDatabase({ url: testDb.url, dataDir: testDb.dataDir }) : first;
     // Alerts open after 30 s over the threshold (CPU warning at 80 %).
-    a = new DurableSink(first, [instanceMetricsProjector(tenantAlertRules(30)), instanceStatusProjector]);
+    a = new DurableSink(first, [instanceMetricsProjector(tenantAlertRules(30)), instanceStatusProjector], { onCarefulRetry: (reason) => void retriesOfA.push(reason) });
     b = new DurableSink(second, [instanceMetricsProjector(tenantAlertRules(30)), instanceStatusProjector]);
   });
   afterAll(async () => {
@@ -44,13 +45,17 @@ describe.each(DATABASE_KINDS)('instance state remembered by the metrics projecto
     await a.accept(sample('cas-1', 0, 90)); // over the threshold since 0 s
     await a.accept(sample('cas-1', 10, 90)); // read under lock, then remembered
     await b.accept(sample('cas-1', 20, 10)); // the streak is broken, by the other instance
+    expect(retriesOfA).toEqual([]);
     // Trusting what it remembers, `a` would see 40 s over the threshold and open an alert.
     await a.accept(sample('cas-1', 40, 90));
     expect(await derived('alert', 'cas-1')).toEqual([]);
+    expect(retriesOfA).toEqual(['state_changed']);
     // Over since 40 s: at 80 s, 40 s over, the alert opens, once.
     await a.accept(sample('cas-1', 80, 90));
     await a.accept(sample('cas-1', 90, 90));
     expect(await derived('alert', 'cas-1')).toEqual([{ state: 'open' }]);
+    // Remembered again after the careful try: no more retries while `a` alone writes.
+    expect(retriesOfA).toEqual(['state_changed']);
     // One version per committed write: the refused optimistic try left nothing.
     expect(Number((await row('cas-1')).version)).toBe(6);
   });
