@@ -199,7 +199,8 @@ export class DurableSink implements EventSink {
       try {
         return await this.#commit(requests, true);
       } catch (err) {
-        if (!(err instanceof ConcurrentDuplicateError) || attempt >= 3) throw err;
+        // A deadlock with another service instance's transaction (PostgreSQL undid this one) is tried again too.
+        if (!(err instanceof ConcurrentDuplicateError || hasSqlState(err, DEADLOCK_DETECTED)) || attempt >= 3) throw err;
       }
     }
   }
@@ -260,6 +261,7 @@ export class DurableSink implements EventSink {
 }
 
 const NONE_STORED: ReadonlySet<string> = new Set();
+const DEADLOCK_DETECTED = '40P01';
 
 function mapError(err: unknown): unknown {
   if (isDatabaseUnavailable(err)) {

@@ -89,6 +89,9 @@ export async function appendEvents(
         select u.* from unnest(${col((e) => e.envelope.id)}::uuid[], ${col((e) => e.envelope.type)}::text[], ${col((e) => e.envelope.tenantId ?? null)}::text[],
                                ${col((e) => e.channel)}::text[], ${col((e) => e.dataJson ?? JSON.stringify(e.envelope.data))}::text[], ${col((e) => e.envelope.timestamp)}::timestamptz[])
              with ordinality as u(id, type, tenant_id, channel, data, ts, ord)
+        -- The deferred writes' checks first (a one-time filter): they finish those writes, so their rows
+        -- are locked before the channels' counters, the order every other transaction takes them in.
+        where ${guardsOf(before)}
       ), fresh as (
         -- One lookup by primary key per event, whatever the statistics say: written as NOT EXISTS, the
         -- planner made it a hash anti-join, and a prepared statement's generic plan made on a new database
@@ -115,7 +118,7 @@ export async function appendEvents(
       ), guard as (
         -- Raised, not returned: the transaction may be committing behind this statement already.
         select neo_assert_appended((select count(*) from ins) = (select count(*) from fresh)
-          and (not ${options.allNew === true}::boolean or (select count(*) from fresh) = (select count(*) from input))) and ${guardsOf(before)} as ok
+          and (not ${options.allNew === true}::boolean or (select count(*) from fresh) = (select count(*) from input))) as ok
       )
       -- The second branch is the one row of an append that inserted nothing, so the guard runs either way.
       select ins.id, ins.pos, ins.seq from ins where (select ok from guard)

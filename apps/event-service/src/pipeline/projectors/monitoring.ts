@@ -94,22 +94,20 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
         const seen = latest.get(subjectOf(e));
         if (!seen || seen.timestamp <= e.timestamp) latest.set(subjectOf(e), e);
       }
-      // What is remembered of these instances, taken out (see above); the others read under lock.
-      const tracks = new Map<string, InstanceTrack>();
-      const states = new Map<string, Map<string, RuleState>>();
-      const unknown: Array<{ tenantId: string; instanceId: string }> = [];
-      for (const [subject, e] of latest) {
-        const known = remembered.get(subject);
-        remembered.delete(subject);
-        if (known && context && !context.careful) {
-          tracks.set(subject, known.track);
-          states.set(subject, known.rules);
-        } else unknown.push({ tenantId: e.tenantId, instanceId: e.data.instanceId! });
-      }
-      if (unknown.length > 0) {
-        const read = await lockInstanceState(tx, unknown);
-        read.tracks.forEach((track, subject) => tracks.set(subject, track));
-        read.rules.forEach((ruleStates, subject) => states.set(subject, ruleStates));
+      // What is remembered of these instances, taken out (see above). When one is not remembered, all are
+      // read under lock: the read takes its rows in key order, and the rows of the others, locked later by
+      // the write, could come before them in that order (two transactions waiting on each other).
+      const known = [...latest.keys()].map((subject) => remembered.get(subject));
+      for (const subject of latest.keys()) remembered.delete(subject);
+      let tracks = new Map<string, InstanceTrack>();
+      let states = new Map<string, Map<string, RuleState>>();
+      if (context && !context.careful && known.every(Boolean)) {
+        [...latest.keys()].forEach((subject, i) => {
+          tracks.set(subject, known[i]!.track);
+          states.set(subject, known[i]!.rules);
+        });
+      } else {
+        ({ tracks, rules: states } = await lockInstanceState(tx, [...latest.values()].map((e) => ({ tenantId: e.tenantId, instanceId: e.data.instanceId! }))));
       }
       // The reporting interval, learned from the gap since the previous sample; an instance that had been
       // announced stale or offline is back: announced in this transaction, before its sample's figures.
@@ -156,7 +154,9 @@ export function instanceMetricsProjector(rules: readonly AlertRule[]): Projector
       }
       const write = instanceStateWrite(upserts, [...changed.values()]);
       if (write) {
-        if (context) context.later(write);
+        // With an alert to store, the write goes first, on its own: it locks the instance rows (when they
+        // were not read under lock) before the alert's row, the order of every other transaction.
+        if (context && alerts.length === 0) context.later(write);
         else await executeDeferred(tx, [write]);
       }
       // Remembered as the write leaves them (its SQL: an older sample moves only the version). Not an
