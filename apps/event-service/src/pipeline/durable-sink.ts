@@ -1,10 +1,9 @@
 import type { AcceptedEvent } from '@neo/contracts';
 import { AppError } from '../errors';
 import { hasSqlState, isDatabaseUnavailable, type Database } from '../store/database';
-import { INSTANCE_STATE_GUARD } from '../store/monitoring-store';
 import { appendEvents, ConcurrentDuplicateError, OUTBOX_NOTIFY, storedIds } from '../store/event-store';
 import { sql } from 'drizzle-orm';
-import { executeDeferred, type DeferredWrite } from '../store/sql';
+import { executeDeferred, STATE_GUARD, type DeferredWrite } from '../store/sql';
 import type { AnyEventEnvelope } from '@neo/contracts';
 import type { EventSink } from './sink';
 import type { ValidatedEvent } from './validate';
@@ -192,7 +191,7 @@ export class DurableSink implements EventSink {
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw err;
       this.#onCarefulRetry(
-        err instanceof ConcurrentDuplicateError ? 'stored_id' : hasSqlState(err, INSTANCE_STATE_GUARD) ? 'state_changed' : err instanceof AppError ? 'refused' : 'error',
+        err instanceof ConcurrentDuplicateError ? 'stored_id' : hasSqlState(err, STATE_GUARD) ? 'state_changed' : err instanceof AppError ? 'refused' : 'error',
       );
     }
     for (let attempt = 1; ; attempt++) {

@@ -266,9 +266,11 @@ async function openPostgres(url: string, sizes: { ingest: number; requests: numb
     try {
       const result = await fn(tx, commitWith);
       if (committed === 'no') {
+        const commit = client.query('commit');
+        commit.catch(() => {}); // awaited below; a failed BEGIN must not leave it unhandled
         send();
         await begun;
-        assertCommitted(await client.query('commit'));
+        assertCommitted(await commit);
       }
       return result;
     } catch (err) {

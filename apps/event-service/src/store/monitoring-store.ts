@@ -174,9 +174,6 @@ export async function lockInstanceState(
   return { tracks, rules };
 }
 
-/** SQLSTATE of the instance state write's check (`neo_assert_state`, migration 0250). */
-export const INSTANCE_STATE_GUARD = 'NEOCS';
-
 /** The upsert's SET: the sample's figures when it is not older than the row's, else the row's own. */
 const SAMPLE_OR_ROW = sql.raw(
   ['cpu', 'memory', 'disk', 'network_in', 'network_out', 'uptime', 'updated_at', 'interval_ms', 'received_at', 'announced']

@@ -55,11 +55,14 @@ export interface DeferredWrite {
   ctes: SQL;
   /**
    * A boolean expression over the CTEs' results that raises when the write must not stand (a state
-   * changed since it was read): the statement that carries the write evaluates it, so that the error
-   * fails that statement (a CTE nothing reads is never run).
+   * changed since it was read: `neo_assert_state`, SQLSTATE `STATE_GUARD`): the statement that carries
+   * the write evaluates it first, so that the error fails that statement (a CTE nothing reads is never run).
    */
   guard?: SQL;
 }
+
+/** SQLSTATE a deferred write's guard raises (`neo_assert_state`, migration 0250): retry the careful way. */
+export const STATE_GUARD = 'NEOCS';
 
 /** Runs deferred writes in one statement of their own. */
 export async function executeDeferred(db: Pick<Tx, 'execute'>, writes: readonly DeferredWrite[]): Promise<void> {
