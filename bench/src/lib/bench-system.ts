@@ -23,6 +23,11 @@ export const BENCH_SERVICE_ENV = {
   RATE_LIMIT_INGEST_EVENTS_PER_KEY: '10000000',
   RATE_LIMIT_INGEST_EVENTS_PER_TENANT: '10000000',
   INGEST_QUEUE_MAX_EVENTS: '10000000',
+  // The load generator's raw clients never refresh their tokens (the portal's client does): with the
+  // default 60 s, Centrifugo closed every bench connection a minute after it was made, and a full-length
+  // B1 or a B3 ladder lost its subscribers mid-run (read until 2026-12-03 as "the generator falls behind").
+  CONNECTION_TOKEN_TTL: '86400',
+  SUBSCRIPTION_TOKEN_TTL: '86400',
   LOG_LEVEL: 'warn',
 } as const;
 

@@ -23,11 +23,16 @@ export class RawCentrifugoClient {
   #pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   /** Where pushes go; may be swapped between phases. */
   tracker: DeliveryTracker | null = null;
+  /** The close code once the connection closed (Centrifugo's 3008 is "slow": the client fell behind). */
+  closedWith: number | null = null;
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
     ws.on('message', (raw: Buffer) => this.#onFrame(raw.toString('utf8')));
-    ws.on('close', () => this.#failAll(new Error('connection closed')));
+    ws.on('close', (code: number) => {
+      this.closedWith ??= code;
+      this.#failAll(new Error('connection closed'));
+    });
     ws.on('error', (err) => this.#failAll(err));
   }
 
@@ -71,10 +76,14 @@ export class RawCentrifugoClient {
   }
 
   #onFrame(text: string): void {
+    // A server ping is an empty command, `{}`: alone, or one line of a frame that also carries pushes
+    // (Centrifugo merges what is queued for a client into one frame). Answered late or not at all, the
+    // server closes the connection with 3012 ("no pong") 8 s later.
     if (text === '{}') {
-      this.#ws.send('{}'); // server ping → pong
+      this.#ws.send('{}');
       return;
     }
+    if (text.startsWith('{}\n') || text.endsWith('\n{}') || text.includes('\n{}\n')) this.#ws.send('{}');
     if (this.tracker && text.includes('"push"')) this.tracker.scan(text);
     if (this.#pending.size === 0) return;
     for (const line of text.split('\n')) {

@@ -2,7 +2,7 @@ import { startBenchSystem } from '../lib/bench-system';
 import { metricsEvent } from '../lib/deliveries';
 import { pace, waitUntil } from '../lib/pacer';
 import { CpuMeter, LatencyRecorder, round } from '../lib/stats';
-import { connectSubscribers, freshTracker, LOAD_CHANNEL, ProcCpuMeter, profiledEnv, type ScenarioContext } from './common';
+import { connectSubscribers, freshTracker, LOAD_CHANNEL, ProcCpuMeter, profiledEnv, warmUpService, type ScenarioContext, type WarmUp } from './common';
 
 export interface B1Entry {
   rate: number;
@@ -22,9 +22,14 @@ export interface B1Detail extends B1Entry {
   ingest_ack_p99_ms: number;
   delivered_ratio: number;
   raw_delivered_ratio: number;
+  /** Subscribers whose connection had closed by the end of the phase (Centrifugo closes a client that falls behind). */
+  subscribers_lost: number;
+  raw_subscribers_lost: number;
   load_generator_cpu_pct: number;
   service_cpu_pct: number;
   centrifugo_cpu_pct: number;
+  /** The service's warm-up before the measurement (see warmUpService). */
+  warm_up: WarmUp;
 }
 
 const SUBSCRIBERS = 100;
@@ -56,7 +61,9 @@ export async function runB1(ctx: ScenarioContext): Promise<B1Detail[]> {
   };
   const results: B1Detail[] = [];
   try {
-    // Warm-up: JIT, pool connections, keep-alive sockets.
+    // Warm-up: the service to its steady state (JIT) on another tenant's channel, then both paths as measured.
+    const warmUp = await warmUpService(sys);
+    ctx.log(`  B1 warm-up: ${warmUp.batches} batches and ${warmUp.requests} single events in ${warmUp.seconds} s; service CPU per request ${warmUp.first_cpu_us_per_request} → ${warmUp.last_cpu_us_per_request} µs`);
     await pace(100, 1500, ingest);
     await pace(100, 500, raw);
     for (const rate of [100, 500]) {
@@ -67,13 +74,15 @@ export async function runB1(ctx: ScenarioContext): Promise<B1Detail[]> {
         const { sent, failed } = await pace(rate, seconds * 1000, send);
         const expected = (sent - failed) * SUBSCRIBERS;
         await waitUntil(() => tracker.delivered >= expected, 10_000);
-        return { summary: tracker.latency.summary(), ratio: expected ? tracker.delivered / expected : 0, cpu: cpu.percent(), procs: procs.percent() };
+        const lost = clients.filter((c) => c.closedWith !== null).length;
+        if (lost) ctx.log(`  closed: ${clients.filter((c) => c.closedWith !== null).map((c) => c.closedWith).join(",")}`);
+        return { summary: tracker.latency.summary(), ratio: expected ? tracker.delivered / expected : 0, lost, cpu: cpu.percent(), procs: procs.percent() };
       };
       acks = new LatencyRecorder();
       const ours = await phase(ingest);
       const ack = acks.summary();
       const direct = await phase(raw);
-      ctx.log(`  B1 ${rate}/s: ours p50 ${round(ours.summary.p50)} p99 ${round(ours.summary.p99)} ms (202 after p50 ${round(ack.p50)} p99 ${round(ack.p99)} ms); raw p50 ${round(direct.summary.p50)} p99 ${round(direct.summary.p99)} ms`);
+      ctx.log(`  B1 ${rate}/s: ours p50 ${round(ours.summary.p50)} p99 ${round(ours.summary.p99)} ms (202 after p50 ${round(ack.p50)} p99 ${round(ack.p99)} ms); raw p50 ${round(direct.summary.p50)} p99 ${round(direct.summary.p99)} ms; delivered ${round(ours.ratio)} / ${round(direct.ratio)}, subscribers lost ${ours.lost} / ${direct.lost}`);
       results.push({
         rate,
         p50_ms: round(ours.summary.p50),
@@ -88,9 +97,12 @@ export async function runB1(ctx: ScenarioContext): Promise<B1Detail[]> {
         ingest_ack_p99_ms: round(ack.p99),
         delivered_ratio: round(ours.ratio),
         raw_delivered_ratio: round(direct.ratio),
+        subscribers_lost: ours.lost,
+        raw_subscribers_lost: direct.lost,
         load_generator_cpu_pct: round(ours.cpu),
         service_cpu_pct: round(ours.procs.service!),
         centrifugo_cpu_pct: round(ours.procs.centrifugo!),
+        warm_up: warmUp,
       });
     }
   } finally {

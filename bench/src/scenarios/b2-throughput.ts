@@ -2,7 +2,7 @@ import { startBenchSystem } from '../lib/bench-system';
 import { metricsEvent } from '../lib/deliveries';
 import { waitUntil } from '../lib/pacer';
 import { CpuMeter, round } from '../lib/stats';
-import { connectSubscribers, freshTracker, ProcCpuMeter, profiledEnv, type ScenarioContext } from './common';
+import { connectSubscribers, freshTracker, ProcCpuMeter, profiledEnv, warmUpService, type ScenarioContext, type WarmUp } from './common';
 
 export interface B2Result {
   postgres_single_eps: number;
@@ -26,6 +26,8 @@ export interface B2Phase {
   centrifugo_cpu_pct: number;
   /** The local PostgreSQL server's CPU (all its processes; absent on PGlite, which runs inside the service). */
   postgres_cpu_pct?: number;
+  /** The service's warm-up before the phases (see warmUpService). */
+  warm_up: WarmUp;
 }
 
 const SINGLE_PRODUCERS = 32;
@@ -45,6 +47,9 @@ export async function runB2(ctx: ScenarioContext): Promise<{ result: B2Result; p
     const sys = await startBenchSystem({ centrifugoBin: ctx.centrifugoBin, database, env });
     try {
       const [subscriber] = await connectSubscribers(sys, 1);
+      // The service to its steady state first (PGlite, far slower, for at most 5 s).
+      const warmUp = await warmUpService(sys, database === 'pglite' ? { maxMs: 5_000, batches: 20 } : {});
+      ctx.log(`  B2 ${database} warm-up: ${warmUp.batches} batches and ${warmUp.requests} single events in ${warmUp.seconds} s; service CPU per request ${warmUp.first_cpu_us_per_request} → ${warmUp.last_cpu_us_per_request} µs`);
       const run = async (mode: 'single' | 'batch', durationMs: number): Promise<B2Phase> => {
         const tracker = freshTracker([subscriber!]);
         const cpu = new CpuMeter();
@@ -76,6 +81,7 @@ export async function runB2(ctx: ScenarioContext): Promise<{ result: B2Result; p
           service_cpu_pct: round(procPct.service!),
           centrifugo_cpu_pct: round(procPct.centrifugo!),
           ...(procPct.postgres !== undefined ? { postgres_cpu_pct: round(procPct.postgres) } : {}),
+          warm_up: warmUp,
         };
       };
       await run('single', 1000); // warm-up
