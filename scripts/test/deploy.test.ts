@@ -102,6 +102,7 @@ describe('deploy/grafana', () => {
     for (const name of used) expectKnownMetric(name);
     const shown = (name: string) => [...used].some((u) => u === name || u.replace(/_(bucket|count|sum)$/, '') === name);
     for (const name of ['neo_ingest_events_total', 'neo_ingest_duration_seconds', 'neo_relay_lag_seconds', 'neo_relay_batch_size', 'neo_centrifugo_api_errors_total', 'neo_tokens_refused_total', 'neo_http_requests_total', 'neo_db_pool_connections',
+      'neo_published_events_total', 'neo_fast_path_fallback_events_total', 'neo_ingest_careful_retries_total', 'neo_rate_limited_total',
       'centrifugo_node_num_clients', 'centrifugo_node_num_subscriptions', 'centrifugo_node_messages_sent_count', 'centrifugo_api_command_duration_seconds_histogram']) {
       expect(shown(name), `no panel shows ${name}`).toBe(true);
     }
