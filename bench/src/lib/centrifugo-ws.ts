@@ -23,7 +23,7 @@ export class RawCentrifugoClient {
   #pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   /** Where pushes go; may be swapped between phases. */
   tracker: DeliveryTracker | null = null;
-  /** The close code once the connection closed (Centrifugo's 3008 is "slow": the client fell behind). */
+  /** The close code once the connection closed (Centrifugo's 3005: token expired; 3012: no pong; 3008: too slow). */
   closedWith: number | null = null;
 
   private constructor(ws: WebSocket) {

@@ -84,7 +84,6 @@ export async function runB2(ctx: ScenarioContext): Promise<{ result: B2Result; p
           warm_up: warmUp,
         };
       };
-      await run('single', 1000); // warm-up
       for (const mode of ['single', 'batch'] as const) {
         const p = await run(mode, seconds * 1000);
         const cpu = `service ${p.service_cpu_pct}%${p.postgres_cpu_pct !== undefined ? `, PostgreSQL ${p.postgres_cpu_pct}%` : ''}, Centrifugo ${p.centrifugo_cpu_pct}%`;
