@@ -149,9 +149,15 @@ export async function lockInstanceState(
   const rows = rowsOf<Row>(
     await executePrepared(tx, 'neo_lock_instance_state', sql`
       with inst as (
-        select tenant_id, instance_id, updated_at, interval_ms, announced, version from instance_metrics
-        where (tenant_id, instance_id) in (select * from unnest(${sql.param(instances.map((i) => i.tenantId))}::text[], ${sql.param(instances.map((i) => i.instanceId))}::text[]))
-        order by tenant_id, instance_id for update
+        -- One primary-key probe per instance, in key order (the lock order). Not \`(tenant_id, instance_id)
+        -- in (select … unnest …)\`: made on a new database's empty tables, that statement's generic plan
+        -- was a hash join over a sequential scan of instance_metrics, kept as the table grew
+        -- (ingest-plans.test.ts). A subquery that locks is never flattened into a join, so this stays a probe.
+        select m.* from (select * from unnest(${sql.param(instances.map((i) => i.tenantId))}::text[], ${sql.param(instances.map((i) => i.instanceId))}::text[]) as u(tenant_id, instance_id) order by 1, 2) u
+        cross join lateral (
+          select tenant_id, instance_id, updated_at, interval_ms, announced, version from instance_metrics
+          where tenant_id = u.tenant_id and instance_id = u.instance_id for update
+        ) m
       ), rule_states as (
         select subject, rule, over_since, open_severity, opened_at from alert_rule_state
         where subject = any(${sql.param([...rules.keys()])}::text[])

@@ -4,7 +4,8 @@ import { uuidv7 } from '@neo/contracts';
 import { openDatabase, type Database } from '../../src/store/database';
 import { validateInternal } from '../../src/pipeline/validate';
 import { appendEvents, outboxHasEarlier, removeFromOutbox, storedIds } from '../../src/store/event-store';
-import { rowsOf } from '../../src/store/sql';
+import { executeDeferred, rowsOf } from '../../src/store/sql';
+import { instanceStateWrite, lockInstanceState } from '../../src/store/monitoring-store';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/database';
 
 // The ingest path's statements are named prepared statements: after a few runs PostgreSQL may keep ONE
@@ -28,9 +29,9 @@ describe.runIf(postgresAvailable || process.env.CI === 'true')('ingest statement
   // The backend's scans not yet reported (this transaction's, and possibly earlier ones' on the same
   // connection: PostgreSQL 15 flushes them when the backend has been idle a while), before and after.
   type Counts = Record<string, { sequential: number; index: number }>;
-  const scanCounts = async (tx: Pick<Database['db'], 'execute'>): Promise<Counts> => {
+  const scanCounts = async (tx: Pick<Database['db'], 'execute'>, tables = ['events', 'outbox']): Promise<Counts> => {
     const rows = rowsOf<{ relname: string; seq_scan: number | string; idx_scan: number | string | null }>(
-      await tx.execute(sql`select relname, seq_scan, idx_scan from pg_stat_xact_user_tables where relname in ('events', 'outbox')`),
+      await tx.execute(sql`select relname, seq_scan, idx_scan from pg_stat_xact_user_tables where relname = any(${sql.param(tables)}::text[])`),
     );
     return Object.fromEntries(rows.map((r) => [r.relname, { sequential: Number(r.seq_scan), index: Number(r.idx_scan ?? 0) }]));
   };
@@ -67,6 +68,39 @@ describe.runIf(postgresAvailable || process.env.CI === 'true')('ingest statement
       expect(scans).toEqual({ events: { sequential: 0, index: expect.any(Number) }, outbox: { sequential: 0, index: expect.any(Number) } });
       expect(scans.events!.index).toBeGreaterThan(0);
       expect(scans.outbox!.index).toBeGreaterThan(0);
+    } finally {
+      await session.end();
+    }
+  });
+
+  it("on such a connection, the metrics projector's lock of instance and rule states reads instance_metrics and alert_rule_state by index only", async () => {
+    const session = await database.openSession();
+    const sample = (tenantId: string, i: number) => ({
+      tenantId,
+      m: { instanceId: `lock-${i}`, cpu: 1, memory: 1, disk: 1, networkIn: 1, networkOut: 1, uptime: 1, updatedAt: new Date(1_700_000_000_000 + i).toISOString() },
+      intervalMs: null,
+      expectedVersion: null,
+    });
+    const ruleStates = (tenantId: string, from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ subject: `${tenantId}/lock-${from + i}`, rule: 'cpu_high', state: { overSince: null, open: null, openedAt: null } }));
+    const wanted = [0, 1, 2].map((i) => ({ tenantId: 'acme', instanceId: `lock-${i}` }));
+    try {
+      await session.db.execute(sql`set plan_cache_mode = force_generic_plan`);
+      // Planned while both tables are empty.
+      await session.db.transaction((tx) => lockInstanceState(tx, wanted));
+      // The tables grow: many tenants' instances report (other connections).
+      for (let t = 0; t < 4; t++) {
+        const tenantId = t === 0 ? 'acme' : `tenant-${t}`;
+        await database.db.transaction((tx) => executeDeferred(tx, [instanceStateWrite(Array.from({ length: 500 }, (_, i) => sample(tenantId, i)), ruleStates(tenantId, 0, 500))!]));
+      }
+      const scans = await session.db.transaction(async (tx) => {
+        const before = await scanCounts(tx, ['instance_metrics', 'alert_rule_state']);
+        const { tracks, rules } = await lockInstanceState(tx, wanted);
+        expect(tracks.size).toBe(3);
+        expect([...rules.values()].map((r) => r.size)).toEqual([1, 1, 1]);
+        return since(before, await scanCounts(tx, ['instance_metrics', 'alert_rule_state']));
+      });
+      expect(scans).toEqual({ instance_metrics: { sequential: 0, index: expect.any(Number) }, alert_rule_state: { sequential: 0, index: expect.any(Number) } });
     } finally {
       await session.end();
     }
