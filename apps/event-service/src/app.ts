@@ -7,7 +7,7 @@ import type { Config } from './config';
 import { answerClientError, answerError, registerErrorHandling } from './plugins/errors';
 import { authPlugin } from './plugins/auth';
 import { rateLimitPlugin } from './plugins/rate-limit';
-import { hostMetricsWorker, instanceWatchWorker, presenceSweepWorker, retentionWorker } from './plugins/workers';
+import { hostMetricsWorker, instanceWatchWorker, pgliteVacuumWorker, presenceSweepWorker, retentionWorker } from './plugins/workers';
 import { healthRoutes } from './routes/health';
 import { authRoutes } from './routes/auth';
 import { realtimeRoutes } from './routes/realtime';
@@ -201,6 +201,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(topTenantsRoutes, { database: requests });
 
   await app.register(retentionWorker, { config, database, metrics });
+  await app.register(pgliteVacuumWorker, { database });
 
   if (options.relay !== false) app.addHook('onReady', () => relay.start());
   app.addHook('onClose', async () => {

@@ -5,6 +5,7 @@ import type { Database } from '../store/database';
 import { countReportingInstances } from '../store/monitoring-store';
 import type { EventSink } from '../pipeline/sink';
 import { RetentionWorker } from '../pipeline/retention';
+import { PgliteVacuum } from '../store/pglite-vacuum';
 import { InstanceWatch } from '../monitoring/instance-watch';
 import { MonitoringCollector } from '../monitoring/collector';
 import type { PresenceService } from '../presence/presence-service';
@@ -69,4 +70,15 @@ export const retentionWorker = workerPlugin<{ config: Config; database: Database
     onRun: ({ deleted, ms }) => deleted > 0 && app.log.info({ deleted, ms: Math.round(ms) }, 'retention: deleted expired events'),
     onError: warn(app, 'retention cleanup failed'),
   }),
+);
+
+/** PGlite only (PostgreSQL has its own autovacuum): reclaims the outbox's and retention's dead rows. */
+export const pgliteVacuumWorker = workerPlugin<{ database: Database }>('pglite-vacuum', (app, { database }) =>
+  database.kind === 'pglite'
+    ? new PgliteVacuum(database, {
+        // A vacuum that held the one connection for a second or more is worth an operator's eye.
+        onTable: ({ table, action, ms }) => app.log[ms >= 1000 ? 'info' : 'debug']({ table, action, ms: Math.round(ms) }, 'pglite: table vacuumed'),
+        onError: warn(app, 'pglite vacuum failed'),
+      })
+    : null,
 );
