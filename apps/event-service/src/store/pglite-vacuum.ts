@@ -30,10 +30,11 @@ const ANALYZE_SCALE = 0.1;
  * events, growing linearly); events deleted by retention never gave their space back either.
  *
  * Our own, not a library: this is PostgreSQL's own rule (the thresholds above, on the counts PostgreSQL
- * keeps in pg_stat_all_tables and pg_class) applied by a timer, a few lines. A VACUUM holds PGlite's one connection
- * while it runs, so ingest waits for it: the outbox's takes milliseconds (its live rows are few); the
- * events table's, after retention deleted a fifth of it, reads its indexes whole. A data folder that
- * large belongs on PostgreSQL (DATABASE_URL), whose autovacuum works beside the traffic.
+ * keeps in pg_stat_all_tables and pg_class) applied by a timer, a few lines. A VACUUM holds PGlite's one
+ * connection while it runs, so ingest waits for it: the outbox's takes milliseconds (its live rows are
+ * few); the events table's reads the pages added since its last one (every fifth of growth) and, after
+ * retention deleted a fifth of it, its indexes whole. A data folder that large belongs on PostgreSQL
+ * (DATABASE_URL), whose autovacuum works beside the traffic.
  */
 export class PgliteVacuum {
   readonly #database: Database;
