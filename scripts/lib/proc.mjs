@@ -1,9 +1,40 @@
 // Process and port helpers for the start and test scripts. Node's standard library only.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
+/**
+ * A TCP port free on 127.0.0.1, drawn at random from BELOW the kernel's ephemeral range. A port the
+ * kernel hands out (listen on port 0, every outgoing connection) comes from that range, so a port found
+ * there and closed again could be taken by any other process's connection before our child binds it,
+ * or between a test's kill and restart of a service on the same port (a CI run's service exited 98).
+ * Below the range only another explicit bind can take it. Falls back to asking the OS for port 0 when
+ * the range cannot be read (not Linux) or leaves too little room below it.
+ */
+export async function freePort() {
+  const low = ephemeralLow();
+  if (low !== null && low - 1024 >= 4096) {
+    const from = Math.max(1024, low - 16_384);
+    for (let i = 0; i < 50; i++) {
+      const port = from + Math.floor(Math.random() * (low - from));
+      if (await isPortFree(port)) return port;
+    }
+  }
+  return osPort();
+}
+
+/** The ephemeral range's first port (Linux), or null. */
+function ephemeralLow() {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Asks the OS for a free TCP port on 127.0.0.1. */
-export function freePort() {
+function osPort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();

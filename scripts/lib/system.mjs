@@ -202,9 +202,8 @@ export async function startSystem(o) {
 
 /**
  * startSystem on ports freePort() finds, tried again on fresh ones (at most three times) when a start
- * failed on a busy port: freePort() closes its probe before our process binds the port, and outgoing
- * connections draw from the same range, so a port found free can be taken meanwhile (a CI run's event
- * service exited 98). `optionsFor` builds the options for the ports drawn (and may draw more itself).
+ * failed on a busy port: freePort() closes its probe before our process binds the port, so another
+ * test's process can bind it meanwhile (a CI run's event service exited 98). `optionsFor` builds the options for the ports drawn (and may draw more itself).
  * @param {(ports: SystemOptions['ports']) => SystemOptions | Promise<SystemOptions>} optionsFor
  */
 export async function startSystemOnFreePorts(optionsFor) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,38 @@ function startRefused(env: Record<string, string>): Promise<{ code: number | nul
   });
 }
 
+/**
+ * Starts the service with `env` on a port freePort() found, and resolves once THIS child logged that it
+ * listens there. freePort() closes its probe before the child binds, so another test's service (a demo
+ * one, in a CI run) could take the port meanwhile: this child then exits 98 while the other answers
+ * /healthz, and the test would have asked the wrong service. A child that exits 98 is started again on a
+ * fresh port (at most three times).
+ */
+async function startOnFreePort(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    let output = '';
+    const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', DATA_DIR: 'memory://', PORT: String(port), HOST: '127.0.0.1', CENTRIFUGO_URL: 'http://127.0.0.1:9', ...env } });
+    const code = await new Promise<number | null | 'listening'>((resolve) => {
+      const timer = setTimeout(() => resolve(null), 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        output += String(d);
+        if (output.includes(`"msg":"Server listening at http://127.0.0.1:${port}"`)) {
+          clearTimeout(timer);
+          resolve('listening');
+        }
+      });
+      child.once('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    if (code === 'listening') return { child, port, output: () => output };
+    await stopChild(child);
+    if (code !== 98 || attempt >= 3) throw new Error(`the service did not start on port ${port} (exit code ${code})`);
+  }
+}
+
 describe('start-up refusals (the bundled service, production by default)', () => {
   beforeAll(() => bundleService('event-service', { log: () => {} }));
 
@@ -59,11 +91,8 @@ describe('start-up refusals (the bundled service, production by default)', () =>
   });
 
   it('twin: strong, distinct secrets and nothing else start a production service (no demo login, bootstrap keys warned about)', async () => {
-    const port = await freePort();
     const env = secrets();
-    const lines: string[] = [];
-    const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', DATA_DIR: 'memory://', PORT: String(port), HOST: '127.0.0.1', CENTRIFUGO_URL: 'http://127.0.0.1:9', ...env } });
-    child.stdout.on('data', (d: Buffer) => lines.push(...String(d).split('\n')));
+    const { child, port, output } = await startOnFreePort(env);
     try {
       await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child, name: 'event-service', timeoutMs: 30_000 });
       const login = await fetch(`http://127.0.0.1:${port}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@neo.test', password: 'demo1234' }) });
@@ -71,8 +100,8 @@ describe('start-up refusals (the bundled service, production by default)', () =>
       // CORS: no development origins in production.
       const preflight = await fetch(`http://127.0.0.1:${port}/v1/me`, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET' } });
       expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
-      expect(lines.join('\n')).toContain('INGEST_API_KEYS #1 is a bootstrap key of full scope');
-      expect(lines.join('\n')).not.toContain(env.INGEST_API_KEYS);
+      expect(output()).toContain('INGEST_API_KEYS #1 is a bootstrap key of full scope');
+      expect(output()).not.toContain(env.INGEST_API_KEYS);
     } finally {
       await stopChild(child);
     }
