@@ -23,6 +23,25 @@ export async function freePort() {
   return osPort();
 }
 
+/**
+ * Runs `start` again (at most `attempts` times in all) when it failed on a busy port: freePort() closes
+ * its probe before our process binds the port, so another test's process can bind it meanwhile (a CI
+ * run's event service exited 98, its exit code for a port in use). `start` draws its ports itself, so
+ * each attempt gets fresh ones.
+ * @template T
+ * @param {() => Promise<T>} start
+ * @returns {Promise<T>}
+ */
+export async function retryOnBusyPort(start, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !/exited with code 98\b|EADDRINUSE|address already in use/i.test(String(/** @type {Error} */ (err).message))) throw err;
+    }
+  }
+}
+
 /** The ephemeral range's first port (Linux), or null. */
 function ephemeralLow() {
   try {

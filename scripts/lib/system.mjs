@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './paths.mjs';
 import { centrifugoValues, startCentrifugo } from './centrifugo.mjs';
-import { freePort, spawnService, stopChild, waitForHttp } from './proc.mjs';
+import { freePort, retryOnBusyPort, spawnService, stopChild, waitForHttp } from './proc.mjs';
 import { demoDeployerKey } from './operator-api.mjs';
 import { devSecret } from './secrets.mjs';
 
@@ -201,18 +201,13 @@ export async function startSystem(o) {
 }
 
 /**
- * startSystem on ports freePort() finds, tried again on fresh ones (at most three times) when a start
- * failed on a busy port: freePort() closes its probe before our process binds the port, so another
- * test's process can bind it meanwhile (a CI run's event service exited 98). `optionsFor` builds the options for the ports drawn (and may draw more itself).
+ * startSystem on ports freePort() finds, drawn again (at most three times) when a start failed on a busy
+ * port (retryOnBusyPort). `optionsFor` builds the options for the ports drawn (and may draw more itself).
  * @param {(ports: SystemOptions['ports']) => SystemOptions | Promise<SystemOptions>} optionsFor
  */
-export async function startSystemOnFreePorts(optionsFor) {
-  for (let attempt = 1; ; attempt++) {
+export function startSystemOnFreePorts(optionsFor) {
+  return retryOnBusyPort(async () => {
     const ports = { centrifugo: await freePort(), service: await freePort(), portal: await freePort() };
-    try {
-      return await startSystem(await optionsFor(ports));
-    } catch (err) {
-      if (attempt >= 3 || !/exited with code 98\b|EADDRINUSE|address already in use/i.test(String(/** @type {Error} */ (err).message))) throw err;
-    }
-  }
+    return startSystem(await optionsFor(ports));
+  });
 }
