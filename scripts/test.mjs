@@ -7,6 +7,7 @@
 import { readFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 import { ensureDependencies } from './lib/deps.mjs';
 import { provisionCentrifugo } from './lib/centrifugo.mjs';
 import { ensureChromium } from './lib/chromium.mjs';
@@ -79,16 +80,34 @@ function runTier(tier, { nodeBin = process.execPath, label = tier } = {}) {
     });
     child.on('exit', (code) => {
       let counts = { passed: 0, failed: 0, skipped: 0 };
+      let failures = [];
       try {
         const report = JSON.parse(readFileSync(out, 'utf8'));
         counts = { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + (report.numTodoTests ?? 0) };
         if (report.numFailedTestSuites > 0 && counts.failed === 0) counts.failed = report.numFailedTestSuites;
+        failures = failuresOf(report);
       } catch {
         counts.failed = Math.max(1, counts.failed);
       }
-      resolve({ tier: label, code: code ?? 1, ...counts });
+      resolve({ tier: label, code: code ?? 1, ...counts, failures });
     });
   });
+}
+
+/**
+ * What failed in a vitest JSON report, one line each: file, test and the first line of its error. The
+ * summary prints them, so that the end of a long CI log (often all that is kept) names what failed.
+ */
+function failuresOf(report) {
+  const lines = [];
+  const firstLine = (text) => stripVTControlCharacters(String(text ?? '')).split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 240) ?? '';
+  for (const file of report.testResults ?? []) {
+    const name = path.relative(ROOT, file.name);
+    const failed = (file.assertionResults ?? []).filter((t) => t.status === 'failed');
+    for (const t of failed) lines.push(`${name} › ${t.fullName ?? t.title}: ${firstLine(t.failureMessages?.[0])}`);
+    if (failed.length === 0 && file.status === 'failed') lines.push(`${name}: ${firstLine(file.message)}`);
+  }
+  return lines;
 }
 
 const results = [];
@@ -106,7 +125,10 @@ if (node24) {
   }
 }
 console.log('\n━━━ summary ━━━');
-for (const r of results) console.log(`${r.tier.padEnd(18)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.code !== 0 ? '  (FAILED)' : ''}`);
+for (const r of results) {
+  console.log(`${r.tier.padEnd(18)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.code !== 0 ? '  (FAILED)' : ''}`);
+  for (const line of r.failures ?? []) console.log(`  ✗ ${line}`);
+}
 const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
 const failed = results.some((r) => r.code !== 0) ? Math.max(1, total.failed) : total.failed;
 console.log(`tests: ${total.passed} passed, ${failed} failed, ${total.skipped} skipped`);
