@@ -51,6 +51,18 @@ export interface ReplyError {
 
 export type BatchReply = { publish: PublishResult; error?: undefined } | { error: ReplyError; publish?: undefined };
 
+/**
+ * Centrifugo API error codes that retrying will not fix: 102 (no such namespace) and 107 (bad request).
+ * The relay and the fast path do not retry such a publication (the event stays in the history).
+ */
+const PERMANENT_CODES = new Set([102, 107]);
+
+/** The first refusal in a batch's replies that a retry could fix, as an error to throw; else null. */
+export function transientRefusal(replies: BatchReply[]): Error | null {
+  const refused = replies.find((reply) => reply.error && !PERMANENT_CODES.has(reply.error.code))?.error;
+  return refused ? new Error(`centrifugo refused a publication: ${refused.code} ${refused.message}`) : null;
+}
+
 export interface HistoryResult {
   publications?: Array<{ data: unknown; offset?: number }>;
   offset?: number;

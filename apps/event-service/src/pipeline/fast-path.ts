@@ -1,4 +1,4 @@
-import type { CentrifugoClient } from '../centrifugo/client';
+import { transientRefusal, type CentrifugoClient } from '../centrifugo/client';
 import type { Database } from '../store/database';
 import { outboxHasEarlier, removeFromOutbox } from '../store/event-store';
 import type { CommittedEvent } from './durable-sink';
@@ -16,9 +16,6 @@ export interface FastPathOptions {
   /** Called after each published batch (metrics). */
   onPublished?: (info: { size: number; ms: number }) => void;
 }
-
-/** Centrifugo API error codes that retrying will not fix (the relay parks such events the same way). */
-const PERMANENT_CODES = new Set([102, 107]);
 
 /**
  * Publishes events the moment their ingest transaction commits, from memory, instead of waiting for the
@@ -114,8 +111,8 @@ export class FastPath {
       const started = performance.now();
       try {
         const replies = await this.#centrifugo.batch(batch.map((e) => ({ channel, data: e.envelope, idempotency_key: e.envelope.id })));
-        const failed = replies.find((r) => r.error && !PERMANENT_CODES.has(r.error.code));
-        if (failed?.error) throw new Error(`centrifugo refused a publication: ${failed.error.code} ${failed.error.message}`);
+        const refusal = transientRefusal(replies);
+        if (refusal) throw refusal;
       } catch (err) {
         this.#handOver(channel, queue, err);
         return;

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database, Session } from '../store/database';
 import { RELAY_LOCK, removeFromOutbox, toStoredEvent, OUTBOX_NOTIFY } from '../store/event-store';
 import { rowsOf } from '../store/sql';
-import type { CentrifugoClient, PublishRequest } from '../centrifugo/client';
+import { transientRefusal, type CentrifugoClient, type PublishRequest } from '../centrifugo/client';
 
 export interface RelayOptions {
   /** Most outbox rows published per Centrifugo `/api/batch`. Default 1000. */
@@ -24,9 +24,6 @@ export interface RelayOptions {
   /** Called after each published batch (metrics). */
   onBatch?: (info: { size: number; ms: number }) => void;
 }
-
-/** Centrifugo API error codes that retrying will not fix; such events are parked, not retried forever. */
-const PERMANENT_CODES = new Set([102, 107]);
 
 interface BatchRow {
   pos: number;
@@ -278,8 +275,8 @@ export class Relay {
     // 2. Publish.
     const publishes: PublishRequest[] = rows.map((r) => ({ channel: r.channel, data: toStoredEvent(r).envelope, idempotency_key: r.id }));
     const replies = await this.#centrifugo.batch(publishes);
-    const transient = replies.find((reply) => reply.error && !PERMANENT_CODES.has(reply.error.code));
-    if (transient?.error) throw new Error(`centrifugo refused a publication: ${transient.error.code} ${transient.error.message}`);
+    const refusal = transientRefusal(replies);
+    if (refusal) throw refusal;
 
     // 3. Out of the outbox, stamped published (one statement). A lost commit here only means the rows are
     // published once more, under the same idempotency keys.

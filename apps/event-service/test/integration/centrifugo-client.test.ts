@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CentrifugoApiError, CentrifugoClient, CentrifugoUnavailableError, type CentrifugoErrorKind } from '../../src/centrifugo/client';
+import { CentrifugoApiError, CentrifugoClient, CentrifugoUnavailableError, transientRefusal, type CentrifugoErrorKind } from '../../src/centrifugo/client';
 import { startTestCentrifugo, type TestCentrifugo } from '../helpers/centrifugo';
 
 // The server API client against a real Centrifugo: each error kind its metrics count, idempotency keys,
@@ -29,6 +29,10 @@ describe('CentrifugoClient (real Centrifugo)', () => {
     const replies = await client.batch([{ channel, data: { n: 2 } }, { channel: 'nope:acme', data: {} }]);
     expect(replies[0]?.publish?.offset).toBe(first.offset! + 1);
     expect(replies[1]?.error?.code).toBe(102);
+    // A refusal retrying cannot fix (no such namespace) is not one the relay and the fast path retry; an
+    // internal error (100) is.
+    expect(transientRefusal(replies)).toBeNull();
+    expect(transientRefusal([...replies, { error: { code: 100, message: 'internal server error' } }])?.message).toBe('centrifugo refused a publication: 100 internal server error');
     expect(await client.position(channel)).toEqual({ offset: first.offset! + 1, epoch: first.epoch });
     expect((await client.history(channel, { limit: 10 })).publications?.map((p) => p.data)).toEqual([{ n: 1 }, { n: 2 }]);
     expect(errors).toEqual([['batch', 'api']]);
