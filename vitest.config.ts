@@ -13,8 +13,8 @@ export default defineConfig({
           // Some unit suites build the app on an in-memory PGlite: slow to start on a loaded 2-core machine.
           hookTimeout: 60_000,
           // vitest's 5 s default is within reach of a 1-2 s test on a shared 2-core host (an app request
-          // on PGlite, a real timer of a second or two): a timeout there says the host was busy, not the
-          // code wrong. Timing a test asserts itself (rate-limit, publisher-sdk) keeps its own bounds.
+          // on PGlite, a real timer of a second or two): a timeout there says the host was busy, not that
+          // the code is wrong. Tests that assert a duration (rate-limit, publisher-sdk) keep their own bounds.
           testTimeout: 20_000,
         },
       },
