@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../lib/paths.mjs';
 import { centrifugoValues, renderCentrifugoConfig, CENTRIFUGO_VERSION } from '../lib/centrifugo.mjs';
 import { loadConfig } from '../../apps/event-service/src/config';
+import { IMAGES, ignoredBy, parseDockerfile } from '../lib/docker-dry-build.mjs';
 import { ComposeConfigError, LOADER_NAME, composeConfig, renderCompose, shortPort, type ComposeService } from './compose-render';
 
 const exec = promisify(execFile);
@@ -277,5 +278,52 @@ describe(`deploy/compose.yaml rendered (every service's environment, as \`docker
     const listed = [...example.matchAll(/^([A-Z_]+)=(.*)$/gm)];
     expect(listed.map((m) => m[1]).sort()).toEqual([...required].sort());
     for (const m of listed) expect(m[2], `${m[1]} in env.example`).toBe('');
+  });
+});
+
+// The images themselves are built and run in the e2e tier (scripts/test/e2e/images.test.ts); these are
+// the rules that need no build.
+describe('the Dockerfiles', () => {
+  const workspaces: string[] = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).workspaces;
+
+  it.each(Object.entries(IMAGES))('%s: each stage copies every workspace manifest before `npm ci` (the lockfile names them all)', (_, file) => {
+    const stages = parseDockerfile(readFileSync(path.join(ROOT, file), 'utf8'));
+    const installing = stages.filter((stage) => stage.steps.some((s) => s.instruction === 'RUN' && /\bnpm ci\b/.test(s.args)));
+    expect(installing.length).toBeGreaterThan(0);
+    for (const stage of installing) {
+      const before = stage.steps.slice(0, stage.steps.findIndex((s) => s.instruction === 'RUN' && /\bnpm ci\b/.test(s.args)));
+      const copied = before.filter((s) => s.instruction === 'COPY').flatMap((s) => s.args.split(/\s+/).slice(0, -1));
+      expect(copied, `stage ${stage.name ?? stage.index}`).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', ...workspaces.map((w) => `${w}/package.json`)]));
+    }
+  });
+
+  it.each(Object.entries(IMAGES))('%s: everything it copies from the build context is there and not left out by .dockerignore', (_, file) => {
+    const patterns = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const copies = parseDockerfile(readFileSync(path.join(ROOT, file), 'utf8')).flatMap((stage) => stage.steps.filter((s) => s.instruction === 'COPY' && !s.args.startsWith('--from=')));
+    for (const source of copies.flatMap((s) => s.args.split(/\s+/).slice(0, -1))) {
+      expect(existsSync(path.join(ROOT, source)), source).toBe(true);
+      expect(ignoredBy(patterns, source), source).toBe(false);
+    }
+  });
+
+  it('.dockerignore patterns are read as Docker reads them: anchored at the root, `**` at any depth, `!` re-includes', () => {
+    const patterns = ['**/node_modules', '.git', 'bench/results', '**/*.log', '.env.*', '!.env.example'];
+    expect(ignoredBy(patterns, 'node_modules')).toBe(true);
+    expect(ignoredBy(patterns, 'apps/portal/node_modules/vue/index.js')).toBe(true);
+    expect(ignoredBy(patterns, '.git/HEAD')).toBe(true);
+    expect(ignoredBy(patterns, 'apps/x/.git')).toBe(false);
+    expect(ignoredBy(patterns, 'bench/results/latest.json')).toBe(true);
+    expect(ignoredBy(patterns, 'bench/src/main.ts')).toBe(false);
+    expect(ignoredBy(patterns, 'a/b/out.log')).toBe(true);
+    expect(ignoredBy(patterns, '.env.local')).toBe(true);
+    expect(ignoredBy(patterns, '.env.example')).toBe(false);
+    expect(ignoredBy(patterns, 'package.json')).toBe(false);
+  });
+
+  it('a Dockerfile is read with its continuation lines joined, and a step before FROM is refused', () => {
+    const [build, runtime] = parseDockerfile('# syntax=docker/dockerfile:1\nFROM node:20 AS build\nRUN a \\\n && b\nFROM node:20\nCMD ["node", "x.mjs"]\n');
+    expect(build).toMatchObject({ name: 'build', image: 'node:20', steps: [{ instruction: 'RUN', args: 'a   && b', line: 3 }] });
+    expect(runtime).toMatchObject({ name: null, steps: [{ instruction: 'CMD', args: '["node", "x.mjs"]' }] });
+    expect(() => parseDockerfile('RUN x\n')).toThrow(/before the first FROM/);
   });
 });
