@@ -9,6 +9,7 @@ export default defineConfig({
           name: 'unit',
           sequence: { groupOrder: 0 },
           include: ['packages/*/test/unit/**/*.test.ts', 'apps/*/test/unit/**/*.test.ts', 'scripts/test/**/*.test.ts'],
+          exclude: ['scripts/test/e2e/**', '**/node_modules/**'],
           environment: 'node',
           // Some unit suites build the app on an in-memory PGlite: slow to start on a loaded 2-core machine.
           hookTimeout: 60_000,
@@ -33,7 +34,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           sequence: { groupOrder: 2 },
-          include: ['apps/portal/test/e2e/**/*.test.ts'],
+          // scripts/test/e2e: the images built from their Dockerfiles and run (minutes of npm ci and nuxt build).
+          include: ['apps/portal/test/e2e/**/*.test.ts', 'scripts/test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 240_000,

@@ -15,8 +15,10 @@ import { devSecret } from './secrets.mjs';
  *   ports: { centrifugo: number, service: number, portal: number },
  *   databaseUrl?: string, portal?: boolean, deployer?: boolean, quiet?: boolean,
  *   env?: Record<string, string>, nodeEnv?: string, userConnectionLimit?: number,
- *   oidc?: OidcOptions,
+ *   oidc?: OidcOptions, images?: { service?: BuiltImage, portal?: BuiltImage },
  * }} SystemOptions
+ * @typedef {import('./docker-dry-build.mjs').BuiltImage} BuiltImage  with `images`, the event service and the
+ *   portal run as those images would (their CMD, WORKDIR and ENV, then ours), not from the workspace
  * @typedef {{
  *   port: number, accessTokenTtl?: number, refreshTokenTtl?: number,
  * }} OidcOptions  the local identity provider (apps/demo-idp) and the portal's OIDC login, instead of the demo login
@@ -60,13 +62,24 @@ export function serviceEnv(/** @type {SystemOptions} */ o) {
 }
 
 /**
- * Starts the bundled event service with `env` on `port`; resolves once /readyz answers (pushed to `started` first,
- * so that a caller's cleanup stops it even if it never becomes ready).
- * @param {{ env: NodeJS.ProcessEnv, port: number, quiet?: boolean, started: Service[], name?: string }} o
+ * The command of a built image's CMD (`node …` run by this Node), in its WORKDIR, with its ENV under `env`.
+ * @param {BuiltImage} image
+ * @param {NodeJS.ProcessEnv} env
+ */
+function imageCommand(image, env) {
+  if (image.cmd[0] !== 'node') throw new Error(`the image's CMD does not start node: ${image.cmd.join(' ')}`);
+  return { args: image.cmd.slice(1), opts: { cwd: image.workdir, env: { ...image.env, ...env } } };
+}
+
+/**
+ * Starts the bundled event service with `env` on `port` (or a built image's, with `image`); resolves once
+ * /readyz answers (pushed to `started` first, so that a caller's cleanup stops it even if it never becomes ready).
+ * @param {{ env: NodeJS.ProcessEnv, port: number, quiet?: boolean, started: Service[], name?: string, image?: BuiltImage }} o
  */
 export async function startEventService(o) {
   const name = o.name ?? 'event-service';
-  const service = spawnService(name, process.execPath, ['--enable-source-maps', path.join(ROOT, 'apps/event-service/dist/server.mjs')], { env: o.env, quiet: o.quiet });
+  const run = o.image ? imageCommand(o.image, o.env) : { args: ['--enable-source-maps', path.join(ROOT, 'apps/event-service/dist/server.mjs')], opts: { env: o.env } };
+  const service = spawnService(name, process.execPath, run.args, { ...run.opts, quiet: o.quiet });
   o.started.push(service);
   await waitForHttp(`http://127.0.0.1:${o.port}/readyz`, { child: service.child, name, timeoutMs: 60_000 });
   service.url = `http://127.0.0.1:${o.port}`;
@@ -121,21 +134,20 @@ export function portalOidcEnv(o) {
 }
 
 /**
- * Starts the built portal, talking to the event service and Centrifugo on `ports`.
- * @param {{ ports: { centrifugo: number, service: number, portal: number }, quiet?: boolean, started: Service[], env?: Record<string, string> }} o
+ * Starts the built portal (or a built image's, with `image`), talking to the event service and Centrifugo on `ports`.
+ * @param {{ ports: { centrifugo: number, service: number, portal: number }, quiet?: boolean, started: Service[], env?: Record<string, string>, image?: BuiltImage }} o
  */
 export async function startPortal(o) {
-  const portal = spawnService('portal', process.execPath, [path.join(ROOT, 'apps/portal/.output/server/index.mjs')], {
-    quiet: o.quiet,
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(o.ports.portal),
-      NUXT_PUBLIC_API_BASE: `http://localhost:${o.ports.service}`,
-      NUXT_PUBLIC_CENTRIFUGO_WS: `ws://localhost:${o.ports.centrifugo}/connection/websocket`,
-      ...o.env,
-    },
-  });
+  const env = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: String(o.ports.portal),
+    NUXT_PUBLIC_API_BASE: `http://localhost:${o.ports.service}`,
+    NUXT_PUBLIC_CENTRIFUGO_WS: `ws://localhost:${o.ports.centrifugo}/connection/websocket`,
+    ...o.env,
+  };
+  const run = o.image ? imageCommand(o.image, env) : { args: [path.join(ROOT, 'apps/portal/.output/server/index.mjs')], opts: { env } };
+  const portal = spawnService('portal', process.execPath, run.args, { ...run.opts, quiet: o.quiet });
   o.started.push(portal);
   await waitForHttp(`http://127.0.0.1:${o.ports.portal}/login`, { child: portal.child, name: 'portal', timeoutMs: 30_000 });
   portal.url = `http://localhost:${o.ports.portal}`;
@@ -170,10 +182,10 @@ export async function startSystem(o) {
     if (o.oidc) await startDemoIdp({ oidc: o.oidc, portalOrigin, clientSecret: oidcClientSecret, quiet: o.quiet, started });
 
     const env = serviceEnv(o);
-    await startEventService({ env, port: o.ports.service, quiet: o.quiet, started });
+    await startEventService({ env, port: o.ports.service, quiet: o.quiet, started, image: o.images?.service });
 
     if (o.portal !== false) {
-      await startPortal({ ports: o.ports, quiet: o.quiet, started, env: o.oidc ? portalOidcEnv({ oidc: o.oidc, portalOrigin, clientSecret: oidcClientSecret }) : undefined });
+      await startPortal({ ports: o.ports, quiet: o.quiet, started, env: o.oidc ? portalOidcEnv({ oidc: o.oidc, portalOrigin, clientSecret: oidcClientSecret }) : undefined, image: o.images?.portal });
     }
 
     const deployerPath = path.join(ROOT, 'apps/demo-deployer/dist/main.mjs');
