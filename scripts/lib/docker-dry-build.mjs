@@ -10,6 +10,7 @@
 //
 // What it cannot check: the base image (its Node is this machine's major version, its npm may differ),
 // USER and file ownership, EXPOSE, and a RUN that names an absolute path (it would see this machine's).
+// ADD is read as COPY (no URLs, no archives unpacked); COPY's flags other than --from are ignored.
 // Node's standard library only.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
