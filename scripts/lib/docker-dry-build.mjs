@@ -113,12 +113,16 @@ function dockerignore(context) {
 /**
  * What a RUN sees besides the stage's ENV: this machine's PATH, HOME (npm's cache and registry settings)
  * and temp folder, as a base image's shell would have them; not the caller's NODE_ENV or the `npm_*`
- * variables of an `npm run` around it, which would change what `npm ci` installs.
+ * variables of an `npm run` around it, which would change what `npm ci` installs. One npm setting of our
+ * own: prefer its cache.
  */
 function baseEnv() {
   /** @type {Record<string, string>} */
   const env = {};
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[key] !== undefined) env[key] = /** @type {string} */ (process.env[key]);
+  // npm takes what its cache holds without asking the registry again (the same versions: the lockfile
+  // pins them); a package it does not hold still comes from the registry.
+  env.npm_config_prefer_offline = 'true';
   return env;
 }
 
