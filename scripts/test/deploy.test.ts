@@ -306,6 +306,12 @@ describe('the Dockerfiles', () => {
     }
   });
 
+  it('compose builds exactly these images, from the repository root (the context their COPY lines assume)', () => {
+    const builds = [...read('compose.yaml').matchAll(/build:\n\s+context: (\S+)\n\s+dockerfile: (\S+)/g)].map((m) => ({ context: m[1], dockerfile: m[2] }));
+    expect(builds.map((b) => b.dockerfile).sort()).toEqual(Object.values(IMAGES).sort());
+    for (const b of builds) expect(path.resolve(DEPLOY, b.context!), b.dockerfile).toBe(ROOT);
+  });
+
   it('.dockerignore patterns are read as Docker reads them: anchored at the root, `**` at any depth, `!` re-includes', () => {
     const patterns = ['**/node_modules', '.git', 'bench/results', '**/*.log', '.env.*', '!.env.example'];
     expect(ignoredBy(patterns, 'node_modules')).toBe(true);
