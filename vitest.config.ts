@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Three tiers, run one after another by `npm test` (scripts/test.mjs). */
 export default defineConfig({
@@ -9,7 +9,7 @@ export default defineConfig({
           name: 'unit',
           sequence: { groupOrder: 0 },
           include: ['packages/*/test/unit/**/*.test.ts', 'apps/*/test/unit/**/*.test.ts', 'scripts/test/**/*.test.ts'],
-          exclude: ['scripts/test/e2e/**', '**/node_modules/**'],
+          exclude: [...configDefaults.exclude, 'scripts/test/e2e/**'],
           environment: 'node',
           // Some unit suites build the app on an in-memory PGlite: slow to start on a loaded 2-core machine.
           hookTimeout: 60_000,

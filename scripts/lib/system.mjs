@@ -32,12 +32,22 @@ export const OIDC_SCOPE = 'openid profile realtime';
 /** The issuer URL of the local identity provider on `port`. */
 export const oidcIssuer = (/** @type {number} */ port) => `http://127.0.0.1:${port}`;
 
-/** Environment of the event service for this system. */
+/**
+ * Environment of the event service for this system: this process's, then what the system sets
+ * (`serviceOwnEnv`).
+ */
 export function serviceEnv(/** @type {SystemOptions} */ o) {
+  const env = { ...process.env, ...serviceOwnEnv(o) };
+  // With OIDC the HS256 secret is off even when this process's environment has one.
+  if (o.oidc) delete env.AUTH_JWT_SECRET;
+  return env;
+}
+
+/** What the system sets in the event service's environment, without this process's own. */
+function serviceOwnEnv(/** @type {SystemOptions} */ o) {
   const portalOrigins = [`http://localhost:${o.ports.portal}`, `http://127.0.0.1:${o.ports.portal}`];
   /** @type {Record<string, string>} */
   const env = {
-    ...process.env,
     NODE_ENV: o.nodeEnv ?? 'development',
     // Local runs ask for the demo login explicitly; the service alone would behave as production.
     DEMO_LOGIN: 'on',
@@ -62,17 +72,22 @@ export function serviceEnv(/** @type {SystemOptions} */ o) {
 }
 
 /**
- * The command of a built image's CMD (`node …` run by this Node), in its WORKDIR, with its ENV under `env`.
+ * How a built image's CMD (`node …`, run by this Node) starts: in its WORKDIR, with the environment a
+ * container would have — a few of this machine's basics (PATH, HOME, temp folder), the image's ENV, then
+ * `own` (what the system sets); nothing else of this process's (a test runner's NODE_ENV, say).
  * @param {BuiltImage} image
- * @param {NodeJS.ProcessEnv} env
+ * @param {Record<string, string | undefined>} own
  */
-function imageCommand(image, env) {
+function imageCommand(image, own) {
   if (image.cmd[0] !== 'node') throw new Error(`the image's CMD does not start node: ${image.cmd.join(' ')}`);
-  return { args: image.cmd.slice(1), opts: { cwd: image.workdir, env: { ...image.env, ...env } } };
+  /** @type {Record<string, string | undefined>} */
+  const basics = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
+  return { args: image.cmd.slice(1), opts: { cwd: image.workdir, env: { ...basics, ...image.env, ...own } } };
 }
 
 /**
- * Starts the bundled event service with `env` on `port` (or a built image's, with `image`); resolves once
+ * Starts the bundled event service with `env` on `port` (or a built image's, with `image`: then `env` is
+ * only what the system sets, see imageCommand); resolves once
  * /readyz answers (pushed to `started` first, so that a caller's cleanup stops it even if it never becomes ready).
  * @param {{ env: NodeJS.ProcessEnv, port: number, quiet?: boolean, started: Service[], name?: string, image?: BuiltImage }} o
  */
@@ -138,15 +153,14 @@ export function portalOidcEnv(o) {
  * @param {{ ports: { centrifugo: number, service: number, portal: number }, quiet?: boolean, started: Service[], env?: Record<string, string>, image?: BuiltImage }} o
  */
 export async function startPortal(o) {
-  const env = {
-    ...process.env,
+  const own = {
     HOST: '127.0.0.1',
     PORT: String(o.ports.portal),
     NUXT_PUBLIC_API_BASE: `http://localhost:${o.ports.service}`,
     NUXT_PUBLIC_CENTRIFUGO_WS: `ws://localhost:${o.ports.centrifugo}/connection/websocket`,
     ...o.env,
   };
-  const run = o.image ? imageCommand(o.image, env) : { args: [path.join(ROOT, 'apps/portal/.output/server/index.mjs')], opts: { env } };
+  const run = o.image ? imageCommand(o.image, own) : { args: [path.join(ROOT, 'apps/portal/.output/server/index.mjs')], opts: { env: { ...process.env, ...own } } };
   const portal = spawnService('portal', process.execPath, run.args, { ...run.opts, quiet: o.quiet });
   o.started.push(portal);
   await waitForHttp(`http://127.0.0.1:${o.ports.portal}/login`, { child: portal.child, name: 'portal', timeoutMs: 30_000 });
@@ -182,7 +196,7 @@ export async function startSystem(o) {
     if (o.oidc) await startDemoIdp({ oidc: o.oidc, portalOrigin, clientSecret: oidcClientSecret, quiet: o.quiet, started });
 
     const env = serviceEnv(o);
-    await startEventService({ env, port: o.ports.service, quiet: o.quiet, started, image: o.images?.service });
+    await startEventService({ env: o.images?.service ? serviceOwnEnv(o) : env, port: o.ports.service, quiet: o.quiet, started, image: o.images?.service });
 
     if (o.portal !== false) {
       await startPortal({ ports: o.ports, quiet: o.quiet, started, env: o.oidc ? portalOidcEnv({ oidc: o.oidc, portalOrigin, clientSecret: oidcClientSecret }) : undefined, image: o.images?.portal });

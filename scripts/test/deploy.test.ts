@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../lib/paths.mjs';
 import { centrifugoValues, renderCentrifugoConfig, CENTRIFUGO_VERSION } from '../lib/centrifugo.mjs';
 import { loadConfig } from '../../apps/event-service/src/config';
-import { IMAGES, ignoredBy, parseDockerfile } from '../lib/docker-dry-build.mjs';
+import { IMAGES, envPairs, ignoredBy, parseDockerfile } from '../lib/docker-dry-build.mjs';
 import { ComposeConfigError, LOADER_NAME, composeConfig, renderCompose, shortPort, type ComposeService } from './compose-render';
 
 const exec = promisify(execFile);
@@ -284,6 +284,8 @@ describe(`deploy/compose.yaml rendered (every service's environment, as \`docker
 // The images themselves are built and run in the e2e tier (scripts/test/e2e/images.test.ts); these are
 // the rules that need no build.
 describe('the Dockerfiles', () => {
+  /** A COPY's sources: its words without flags (`--chown`, `--from`), less the destination. */
+  const copySources = (step: { args: string }) => step.args.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1);
   const workspaces: string[] = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).workspaces;
 
   it.each(Object.entries(IMAGES))('%s: each stage copies every workspace manifest before `npm ci` (the lockfile names them all)', (_, file) => {
@@ -292,15 +294,15 @@ describe('the Dockerfiles', () => {
     expect(installing.length).toBeGreaterThan(0);
     for (const stage of installing) {
       const before = stage.steps.slice(0, stage.steps.findIndex((s) => s.instruction === 'RUN' && /\bnpm ci\b/.test(s.args)));
-      const copied = before.filter((s) => s.instruction === 'COPY').flatMap((s) => s.args.split(/\s+/).slice(0, -1));
+      const copied = before.filter((s) => s.instruction === 'COPY').flatMap(copySources);
       expect(copied, `stage ${stage.name ?? stage.index}`).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', ...workspaces.map((w) => `${w}/package.json`)]));
     }
   });
 
   it.each(Object.entries(IMAGES))('%s: everything it copies from the build context is there and not left out by .dockerignore', (_, file) => {
     const patterns = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    const copies = parseDockerfile(readFileSync(path.join(ROOT, file), 'utf8')).flatMap((stage) => stage.steps.filter((s) => s.instruction === 'COPY' && !s.args.startsWith('--from=')));
-    for (const source of copies.flatMap((s) => s.args.split(/\s+/).slice(0, -1))) {
+    const copies = parseDockerfile(readFileSync(path.join(ROOT, file), 'utf8')).flatMap((stage) => stage.steps.filter((s) => s.instruction === 'COPY' && !/(^|\s)--from=/.test(s.args)));
+    for (const source of copies.flatMap(copySources)) {
       expect(existsSync(path.join(ROOT, source)), source).toBe(true);
       expect(ignoredBy(patterns, source), source).toBe(false);
     }
@@ -324,12 +326,25 @@ describe('the Dockerfiles', () => {
     expect(ignoredBy(patterns, '.env.local')).toBe(true);
     expect(ignoredBy(patterns, '.env.example')).toBe(false);
     expect(ignoredBy(patterns, 'package.json')).toBe(false);
+    expect(ignoredBy(['*', '!src'], '.')).toBe(false);
+    expect(ignoredBy(['node_modules/'], 'node_modules/a.js')).toBe(true);
+    expect(ignoredBy(['*.py[co]'], 'a.pyc')).toBe(true);
+    expect(ignoredBy(['*.py[co]'], 'a.pyx')).toBe(false);
   });
 
   it('a Dockerfile is read with its continuation lines joined, and a step before FROM is refused', () => {
     const [build, runtime] = parseDockerfile('# syntax=docker/dockerfile:1\nFROM node:20 AS build\nRUN a \\\n && b\nFROM node:20\nCMD ["node", "x.mjs"]\n');
-    expect(build).toMatchObject({ name: 'build', image: 'node:20', steps: [{ instruction: 'RUN', args: 'a   && b', line: 3 }] });
+    expect(build).toMatchObject({ name: 'build', image: 'node:20', steps: [{ instruction: 'RUN', args: 'a  && b', line: 3 }] });
     expect(runtime).toMatchObject({ name: null, steps: [{ instruction: 'CMD', args: '["node", "x.mjs"]' }] });
     expect(() => parseDockerfile('RUN x\n')).toThrow(/before the first FROM/);
+    // Docker drops comment and blank lines inside a continued instruction; FROM's flags and global ARGs.
+    const [stage] = parseDockerfile('ARG V=20\nFROM --platform=linux/amd64 node:${V} AS Build\nRUN a \\\n# note\n\n && b\n');
+    expect(stage).toMatchObject({ name: 'build', image: 'node:20', steps: [{ instruction: 'RUN', args: 'a  && b' }] });
+  });
+
+  it("ENV is read in both of Docker's forms, with shell quoting", () => {
+    expect(envPairs('NODE_ENV=production HOST=0.0.0.0 PORT=4000')).toEqual({ NODE_ENV: 'production', HOST: '0.0.0.0', PORT: '4000' });
+    expect(envPairs(`A='x y' B="a\\$b" C=plain`)).toEqual({ A: 'x y', B: 'a$b', C: 'plain' });
+    expect(envPairs('JAVA_OPTS -Dfoo=bar -Dx=y')).toEqual({ JAVA_OPTS: '-Dfoo=bar -Dx=y' });
   });
 });

@@ -18,7 +18,8 @@ import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../../../
 /** A production secret: random, without the `dev-` mark that production refuses. */
 const secret = () => randomBytes(32).toString('base64url');
 
-describe('the images, built from their Dockerfiles and run as they would run', () => {
+// On PostgreSQL, as compose runs them (under CI=true a missing server fails the run: createTestDatabase).
+describe.skipIf(!DATABASE_KINDS.includes('postgres'))('the images, built from their Dockerfiles and run as they would run', () => {
   const out = mkdtempSync(path.join(tmpdir(), 'neo-images-'));
   const secrets = { AUTH_JWT_SECRET: secret(), INGEST_API_KEYS: secret(), CENTRIFUGO_API_KEY: secret(), CENTRIFUGO_TOKEN_SECRET: secret() };
   let images: { service: BuiltImage; portal: BuiltImage };
@@ -34,7 +35,7 @@ describe('the images, built from their Dockerfiles and run as they would run', (
       service: await dryBuild({ dockerfile: path.join(ROOT, IMAGES['event-service']), context: ROOT, outDir: path.join(out, 'event-service') }),
       portal: await dryBuild({ dockerfile: path.join(ROOT, IMAGES.portal), context: ROOT, outDir: path.join(out, 'portal') }),
     };
-    database = await createTestDatabase(DATABASE_KINDS.includes('postgres') ? 'postgres' : 'pglite');
+    database = await createTestDatabase('postgres');
     const centrifugoBin = process.env.CENTRIFUGO_BIN ?? (await provisionCentrifugo({ log: () => {} }));
     system = await startSystemOnFreePorts((ports) => ({
       centrifugoBin, dataDir: path.join(out, 'data'), secrets, ports, quiet: true, deployer: false, images,
@@ -56,7 +57,7 @@ describe('the images, built from their Dockerfiles and run as they would run', (
     }
   });
 
-  it('its service is ready in production on the database and Centrifugo, and stores and publishes an event', async () => {
+  it('its service is ready in production on PostgreSQL and Centrifugo, and stores and publishes an event', async () => {
     const ready = await fetch(url('service', '/readyz'));
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', centrifugo: 'ok' } });
@@ -74,9 +75,16 @@ describe('the images, built from their Dockerfiles and run as they would run', (
     }, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
   });
 
-  it('its keys tool runs from the image (`node dist/keys.mjs list`) and sees the same database', async () => {
-    const output = await run(process.execPath, ['dist/keys.mjs', 'list'], { quiet: true, cwd: images.service.workdir, env: { PATH: process.env.PATH, ...images.service.env, ...database.env } });
-    expect(output.trim()).toBe('no ingest keys');
+  it("its keys tool runs from the image on the service's database: a key it creates is listed and accepted", async () => {
+    const keys = (...args: string[]) => run(process.execPath, ['dist/keys.mjs', ...args], { quiet: true, cwd: images.service.workdir, env: { PATH: process.env.PATH, ...images.service.env, ...database.env } });
+    const created = JSON.parse(await keys('create', '--name', 'image-check', '--types', 'billing_invoice', '--tenants', 'acme', '--json')) as { id: string; key: string };
+    expect(await keys('list')).toContain(created.id);
+    const res = await fetch(url('service', '/v1/events'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${created.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'billing_invoice', tenantId: 'acme', data: { invoiceId: 'F-IMAGE-2', amount: 20, currency: 'MXN' } }),
+    });
+    expect(res.status).toBe(202);
   });
 
   it('the portal image serves the sign-in page (es-MX) and the scripts it names', async () => {
