@@ -309,13 +309,13 @@ export async function dryBuild(o) {
 }
 
 /**
- * The files a COPY source names: itself, or with `*`, `?` or `[…]` in its last part, the entries of its
- * folder that match (sorted). Relative to `base`.
+ * The files a COPY source names: itself (none when it does not exist), or with `*`, `?` or `[…]` in its
+ * last part, the entries of its folder that match (sorted). Relative to `base`.
  * @param {string} base
  * @param {string} source context- or stage-relative
  */
 function sourcesMatching(base, source) {
-  if (!/[*?[]/.test(path.posix.basename(source))) return [source];
+  if (!/[*?[]/.test(path.posix.basename(source))) return existsSync(path.join(base, source)) ? [source] : [];
   const folder = path.posix.dirname(source);
   const regexp = new RegExp(`^${patternSource(path.posix.basename(source))}$`);
   if (!existsSync(path.join(base, folder))) return [];

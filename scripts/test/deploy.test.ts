@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../lib/paths.mjs';
 import { centrifugoValues, renderCentrifugoConfig, CENTRIFUGO_VERSION } from '../lib/centrifugo.mjs';
 import { loadConfig } from '../../apps/event-service/src/config';
-import { IMAGES, envPairs, ignoredBy, parseDockerfile } from '../lib/docker-dry-build.mjs';
+import { IMAGES, dryBuild, envPairs, ignoredBy, parseDockerfile } from '../lib/docker-dry-build.mjs';
 import { ComposeConfigError, LOADER_NAME, composeConfig, renderCompose, shortPort, type ComposeService } from './compose-render';
 
 const exec = promisify(execFile);
@@ -340,6 +340,51 @@ describe('the Dockerfiles', () => {
     // Docker drops comment and blank lines inside a continued instruction; FROM's flags and global ARGs.
     const [stage] = parseDockerfile('ARG V=20\nFROM --platform=linux/amd64 node:${V} AS Build\nRUN a \\\n# note\n\n && b\n');
     expect(stage).toMatchObject({ name: 'build', image: 'node:20', steps: [{ instruction: 'RUN', args: 'a  && b' }] });
+  });
+
+  it('a dry build follows Docker: source globs, .dockerignore and its exceptions, kept links, FROM an earlier stage, COPY into a folder', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'neo-dry-build-'));
+    try {
+      const ctx = path.join(dir, 'ctx');
+      const put = (file: string, text: string) => {
+        mkdirSync(path.dirname(path.join(ctx, file)), { recursive: true });
+        writeFileSync(path.join(ctx, file), text);
+      };
+      put('package.json', 'a');
+      put('package-lock.json', 'b');
+      put('src/sub/x.ts', 'c');
+      put('node_modules/keep/k.js', 'k');
+      put('node_modules/drop/d.js', 'd');
+      symlinkSync('../package.json', path.join(ctx, 'src/link.json'));
+      put('.dockerignore', 'node_modules\n!node_modules/keep\n');
+      const major = process.versions.node.split('.')[0];
+      put('Dockerfile', [
+        `ARG V=${major}`,
+        'FROM node:${V}-slim AS Build',
+        'WORKDIR /repo',
+        'ENV GREETING="hola mundo"',
+        'COPY package*.json ./',
+        'COPY src src',
+        'COPY node_modules node_modules',
+        'RUN test "$GREETING" = "hola mundo" && echo ran > ran.txt',
+        'FROM build AS next',
+        'COPY package.json .',
+        'CMD ["node", "x.mjs"]',
+      ].join('\n'));
+      const image = await dryBuild({ dockerfile: path.join(ctx, 'Dockerfile'), context: ctx, outDir: path.join(dir, 'out') });
+      expect(image).toMatchObject({ workdir: path.join(image.dir, 'repo'), cmd: ['node', 'x.mjs'], env: { GREETING: 'hola mundo' } });
+      const has = (file: string) => existsSync(path.join(image.workdir, file));
+      expect(['package.json', 'package-lock.json', 'src/sub/x.ts', 'node_modules/keep/k.js', 'ran.txt'].filter((f) => !has(f))).toEqual([]);
+      expect(has('node_modules/drop/d.js')).toBe(false);
+      expect(readlinkSync(path.join(image.workdir, 'src/link.json'))).toBe('../package.json');
+      // Another Node major than the image's is refused: the RUN steps would say nothing about the image.
+      put('Dockerfile', 'FROM node:1-slim\nRUN true\n');
+      await expect(dryBuild({ dockerfile: path.join(ctx, 'Dockerfile'), context: ctx, outDir: path.join(dir, 'out') })).rejects.toThrow(/built on Node 1, this is Node/);
+      put('Dockerfile', `FROM node:${major}\nCOPY missing.txt ./\n`);
+      await expect(dryBuild({ dockerfile: path.join(ctx, 'Dockerfile'), context: ctx, outDir: path.join(dir, 'out') })).rejects.toThrow(/Dockerfile:2 COPY: missing.txt does not exist/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("ENV is read in both of Docker's forms, with shell quoting", () => {
