@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run docker:dry-build [-- event-service|portal]`: builds the images' stages without a Docker engine
-// (scripts/lib/docker-dry-build.mjs) into an ignored folder, and says how to start what was built. It
+// (scripts/lib/docker-dry-build.mjs) into a temp folder it keeps, and says how to start what was built. It
 // checks what the images are made of; `docker compose config` (the deploy tests) checks the compose file.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -208,7 +208,7 @@ function exceptionsUnder(patterns, folder) {
 }
 
 /** .dockerignore's patterns (empty when there is none). @param {string} context */
-function dockerignore(context) {
+export function dockerignore(context) {
   const file = path.join(context, '.dockerignore');
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));

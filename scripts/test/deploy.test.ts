@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../lib/paths.mjs';
 import { centrifugoValues, renderCentrifugoConfig, CENTRIFUGO_VERSION } from '../lib/centrifugo.mjs';
 import { loadConfig } from '../../apps/event-service/src/config';
-import { IMAGES, dryBuild, envPairs, ignoredBy, parseDockerfile } from '../lib/docker-dry-build.mjs';
+import { IMAGES, dockerignore, dryBuild, envPairs, ignoredBy, parseDockerfile } from '../lib/docker-dry-build.mjs';
 import { ComposeConfigError, LOADER_NAME, composeConfig, renderCompose, shortPort, type ComposeService } from './compose-render';
 
 const exec = promisify(execFile);
@@ -300,7 +300,7 @@ describe('the Dockerfiles', () => {
   });
 
   it.each(Object.entries(IMAGES))('%s: everything it copies from the build context is there and not left out by .dockerignore', (_, file) => {
-    const patterns = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const patterns = dockerignore(ROOT);
     const copies = parseDockerfile(readFileSync(path.join(ROOT, file), 'utf8')).flatMap((stage) => stage.steps.filter((s) => s.instruction === 'COPY' && !/(^|\s)--from=/.test(s.args)));
     for (const source of copies.flatMap(copySources)) {
       expect(existsSync(path.join(ROOT, source)), source).toBe(true);
