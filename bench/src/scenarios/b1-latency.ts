@@ -2,7 +2,7 @@ import { startBenchSystem } from '../lib/bench-system';
 import { metricsEvent } from '../lib/deliveries';
 import { pace, waitUntil } from '../lib/pacer';
 import { CpuMeter, LatencyRecorder, round } from '../lib/stats';
-import { connectSubscribers, freshTracker, LOAD_CHANNEL, ProcCpuMeter, profiledEnv, warmUpService, type ScenarioContext, type WarmUp } from './common';
+import { connectSubscribers, freshTracker, ProcCpuMeter, rawCentrifugoSender, profiledEnv, warmUpService, type ScenarioContext, type WarmUp } from './common';
 
 export interface B1Entry {
   rate: number;
@@ -60,12 +60,7 @@ export async function runB1(ctx: ScenarioContext): Promise<B1Detail[]> {
     acks.add(performance.now() - t0);
   };
   const ingest = ingestInto('acme');
-  const raw = async () => {
-    const e = metricsEvent();
-    // The same envelope our relay publishes, so payload sizes match.
-    const status = await sys.rawPublish(LOAD_CHANNEL, { id: crypto.randomUUID(), ...e, timestamp: new Date().toISOString(), seq: 1 });
-    if (status !== 200) throw new Error(`publish ${status}`);
-  };
+  const raw = rawCentrifugoSender(sys);
   const results: B1Detail[] = [];
   try {
     // Warm-up: the service to its steady state (JIT) on another tenant's channel, then both paths as measured.

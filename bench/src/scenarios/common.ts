@@ -40,6 +40,19 @@ export async function connectSubscribers(sys: BenchSystem, n: number, channel = 
   return mapLimit(Array.from({ length: n }), concurrency, () => RawCentrifugoClient.connect(sys.centrifugoWs, connToken, grants));
 }
 
+/**
+ * A sender that publishes a load event straight to Centrifugo's HTTP API, bypassing the event service:
+ * the same envelope our pipeline publishes (so payload sizes match), the baseline "raw Centrifugo" of B1
+ * and B3.
+ */
+export function rawCentrifugoSender(sys: BenchSystem, channel = LOAD_CHANNEL): () => Promise<void> {
+  return async () => {
+    const e = metricsEvent();
+    const status = await sys.rawPublish(channel, { id: crypto.randomUUID(), ...e, timestamp: new Date().toISOString(), seq: 1 });
+    if (status !== 200) throw new Error(`publish ${status}`);
+  };
+}
+
 /** Points every client at a fresh tracker counting only events sent from now on. */
 export function freshTracker(clients: Array<{ tracker: DeliveryTracker | null }>): DeliveryTracker {
   const tracker = new DeliveryTracker();
