@@ -116,6 +116,16 @@ describe('deploy/grafana', () => {
   });
 });
 
+/** What compose.oidc.yaml needs: the platform's OpenID Connect provider and the portal's client at it. */
+const provider = {
+  AUTH_JWKS_URL: 'https://id.example.com/jwks',
+  AUTH_ISSUER: 'https://id.example.com',
+  AUTH_AUDIENCE: 'urn:neo:event-service',
+  OIDC_CLIENT_ID: 'neo-portal',
+  OIDC_CLIENT_SECRET: randomBytes(32).toString('hex'),
+  OIDC_SESSION_SECRET: randomBytes(32).toString('hex'),
+};
+
 describe('deploy/compose.yaml', () => {
   const compose = read('compose.yaml');
   const secrets = { CENTRIFUGO_API_KEY: 'k'.repeat(32), CENTRIFUGO_TOKEN_SECRET: 't'.repeat(32), AUTH_JWT_SECRET: 'a'.repeat(32), INGEST_API_KEYS: 'i'.repeat(32), POSTGRES_PASSWORD: 'p'.repeat(16), GRAFANA_ADMIN_PASSWORD: 'g'.repeat(16) };
@@ -138,7 +148,9 @@ describe('deploy/compose.yaml', () => {
     const file = path.join(DEPLOY, 'compose.yaml');
     expect((await composeConfig([file], secrets)).name).toBe('neo-realtime');
     expect((await composeConfig([file, path.join(DEPLOY, 'compose.demo.yaml')], secrets)).name).toBe('neo-realtime');
+    expect((await composeConfig([file, path.join(DEPLOY, 'compose.oidc.yaml')], { ...secrets, ...provider })).name).toBe('neo-realtime');
     await expect(composeConfig([file], {})).rejects.toThrow(/required variable [A-Z_]+ is missing a value: set [A-Z_]+/);
+    await expect(composeConfig([file, path.join(DEPLOY, 'compose.oidc.yaml')], secrets)).rejects.toThrow(/required variable (AUTH_JWKS_URL|AUTH_ISSUER|AUTH_AUDIENCE|OIDC_[A-Z_]+) is missing a value/);
   });
 
   it('the compose Centrifugo config has exactly the channel and client options that npm start and the tests use', () => {
@@ -167,6 +179,9 @@ describe('deploy/compose.yaml', () => {
 describe(`deploy/compose.yaml rendered (every service's environment, as \`docker compose config\` says via ${LOADER_NAME})`, () => {
   const BASE = path.join(DEPLOY, 'compose.yaml');
   const DEMO = path.join(DEPLOY, 'compose.demo.yaml');
+  const OIDC = path.join(DEPLOY, 'compose.oidc.yaml');
+  /** Variables compose.yaml passes through only when set (an empty one is "not set" to the service's config). */
+  const OPTIONAL = new Set(['AUTH_JWT_SECRET', 'AUTH_OPERATOR_ROLE', 'AUTH_CLAIM_TENANT', 'AUTH_CLAIM_ROLES', 'AUTH_CLAIM_PERMISSIONS', 'INGEST_API_KEYS']);
   /** Production-grade random secrets, as `openssl rand -hex 32` gives them (the service checks their strength). */
   const strong = () => randomBytes(32).toString('hex');
   const secrets = { CENTRIFUGO_API_KEY: strong(), CENTRIFUGO_TOKEN_SECRET: strong(), AUTH_JWT_SECRET: strong(), INGEST_API_KEYS: `${strong()},${strong()}`, POSTGRES_PASSWORD: strong(), GRAFANA_ADMIN_PASSWORD: strong() };
@@ -194,14 +209,50 @@ describe(`deploy/compose.yaml rendered (every service's environment, as \`docker
     }
   });
 
-  it('every service renders with no variable left unset or empty', () => {
+  it('every service renders with no variable left unset, and none empty but the optional ones', async () => {
     expect(Object.keys(prod).sort()).toEqual(['centrifugo', 'event-service', 'grafana', 'portal', 'postgres', 'prometheus', 'redis']);
-    for (const [name, service] of Object.entries(prod)) {
+    const bare = await renderCompose([BASE], Object.fromEntries(Object.entries(secrets).filter(([k]) => !OPTIONAL.has(k))));
+    for (const [name, service] of Object.entries(bare)) {
       for (const [key, value] of Object.entries(service.environment)) {
         expect(value, `${name}.${key}`).not.toBeNull();
-        expect(value, `${name}.${key}`).not.toBe('');
+        if (!(name === 'event-service' && OPTIONAL.has(key))) expect(value, `${name}.${key}`).not.toBe('');
       }
     }
+  });
+
+  it('the event service alone needs one way to verify users (stops naming them without), and no bootstrap ingest key', async () => {
+    const without = (...names: string[]) => renderCompose([BASE], Object.fromEntries(Object.entries(secrets).filter(([k]) => !names.includes(k))));
+    const unverified = envOf((await without('AUTH_JWT_SECRET'))['event-service']!);
+    expect(() => loadConfig(unverified)).toThrow(/AUTH_JWT_SECRET or AUTH_JWKS_URL is required/);
+    const keyless = loadConfig(envOf((await without('INGEST_API_KEYS'))['event-service']!));
+    expect(keyless.env).toBe('production');
+    expect(keyless.ingestKeys).toEqual([]);
+  });
+
+  it('the OIDC override: the service verifies the provider\'s tokens (the HS256 secret off even if .env has one), the portal signs in through it, nothing else changes', async () => {
+    const oidc = await renderCompose([BASE, OIDC], { ...secrets, ...provider });
+    const config = loadConfig(envOf(oidc['event-service']!));
+    expect(config.env).toBe('production');
+    expect(config.demoLogin).toBe(false);
+    expect(config.auth).toMatchObject({ jwksUrl: provider.AUTH_JWKS_URL, issuer: provider.AUTH_ISSUER, audience: provider.AUTH_AUDIENCE });
+    expect(config.auth.jwtSecret).toBeUndefined();
+    expect(oidc.portal!.environment).toMatchObject({
+      NUXT_PUBLIC_AUTH_MODE: 'oidc',
+      NUXT_OIDC_ISSUER: provider.AUTH_ISSUER,
+      NUXT_OIDC_CLIENT_ID: provider.OIDC_CLIENT_ID,
+      NUXT_OIDC_CLIENT_SECRET: provider.OIDC_CLIENT_SECRET,
+      NUXT_OIDC_SCOPE: 'openid profile',
+      NUXT_OIDC_RESOURCE: provider.AUTH_AUDIENCE,
+      NUXT_OIDC_REDIRECT_URI: 'http://localhost:3000/auth/oidc/callback',
+      NUXT_OIDC_POST_LOGOUT_REDIRECT_URI: 'http://localhost:3000/login',
+      NUXT_OIDC_SESSION_SECRET: provider.OIDC_SESSION_SECRET,
+    });
+    for (const name of Object.keys(prod)) if (name !== 'event-service' && name !== 'portal') expect(oidc[name], name).toEqual(prod[name]);
+    const moved = await renderCompose([BASE, OIDC], { ...secrets, ...provider, PORTAL_ORIGIN: 'https://portal.example.com' });
+    expect(moved.portal!.environment.NUXT_OIDC_REDIRECT_URI).toBe('https://portal.example.com/auth/oidc/callback');
+    // Production rules hold: a provider over http:// is refused.
+    const plain = await renderCompose([BASE, OIDC], { ...secrets, ...provider, AUTH_JWKS_URL: 'http://id.example.com/jwks' });
+    expect(() => loadConfig(envOf(plain['event-service']!))).toThrow(/AUTH_JWKS_URL/);
   });
 
   it('the event service gets every variable DESIGN.md names for it, and its own config accepts them as production', async () => {
@@ -257,26 +308,33 @@ describe(`deploy/compose.yaml rendered (every service's environment, as \`docker
     expect(open.sort()).toEqual(['centrifugo 8000:8000', 'event-service 4000:4000', 'portal 3000:3000']);
   });
 
-  it('no secret is committed: each is a required `${VAR:?…}` with no default, and env.example lists exactly those, empty', async () => {
-    const required = new Set<string>();
-    for (const file of [BASE, DEMO]) {
+  it('no secret is committed: each is a required `${VAR:?…}` or an optional `${VAR:-}` with no default, and env.example lists exactly those, empty', async () => {
+    const required = new Map<string, Set<string>>();
+    const optional = new Set<string>();
+    for (const file of [BASE, DEMO, OIDC]) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/\$\{([A-Z_]+):\?/g)) required.add(m[1]!);
-      // A secret-looking variable never has a default or a literal value.
+      required.set(file, new Set([...text.matchAll(/\$\{([A-Z_]+):\?/g)].map((m) => m[1]!)));
+      // A secret-looking variable never has a default or a literal value: required, or empty when not given.
       for (const m of text.matchAll(/^\s+([A-Z_]*(?:SECRET|PASSWORD|API_KEY|_KEYS|TOKEN)[A-Z_]*): (.*)$/gm)) {
-        expect(m[2], m[1]).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
+        expect(m[2], m[1]).toMatch(/^(\$\{[A-Z_]+:\?[^}]+\}|\$\{[A-Z_]+:-\}|'')$/);
+        const empty = /^\$\{([A-Z_]+):-\}$/.exec(m[2]!);
+        if (empty) optional.add(empty[1]!);
       }
-      expect(text).not.toMatch(/\$\{[A-Z_]*(SECRET|PASSWORD|KEY)[A-Z_]*:?-/);
+      expect(text).not.toMatch(/\$\{[A-Z_]*(SECRET|PASSWORD|KEY)[A-Z_]*:?-[^}]/);
     }
-    expect([...required].sort()).toEqual(Object.keys(secrets).sort());
+    expect([...required.get(BASE)!].sort()).toEqual(Object.keys(secrets).filter((k) => !OPTIONAL.has(k)).sort());
+    expect([...optional].sort()).toEqual(['AUTH_JWT_SECRET', 'INGEST_API_KEYS', 'OIDC_CLIENT_SECRET']);
     // Each one alone stops the rendering, naming it; unset and empty alike (`:?`).
-    for (const name of required) {
-      await expect(renderCompose([BASE], { ...secrets, [name]: undefined }), name).rejects.toThrow(new RegExp(`required variable ${name} is missing a value`));
-      await expect(renderCompose([BASE], { ...secrets, [name]: '' }), name).rejects.toThrow(new RegExp(`required variable ${name} is missing a value`));
+    for (const [file, names] of required) {
+      const files = file === BASE ? [BASE] : [BASE, file];
+      for (const name of names) {
+        await expect(renderCompose(files, { ...secrets, ...provider, [name]: undefined }), name).rejects.toThrow(new RegExp(`required variable ${name} is missing a value`));
+        await expect(renderCompose(files, { ...secrets, ...provider, [name]: '' }), name).rejects.toThrow(new RegExp(`required variable ${name} is missing a value`));
+      }
     }
     const example = read('env.example');
     const listed = [...example.matchAll(/^([A-Z_]+)=(.*)$/gm)];
-    expect(listed.map((m) => m[1]).sort()).toEqual([...required].sort());
+    expect(listed.map((m) => m[1]).sort()).toEqual([...new Set([...[...required.values()].flatMap((names) => [...names]), ...optional])].sort());
     for (const m of listed) expect(m[2], `${m[1]} in env.example`).toBe('');
   });
 });
