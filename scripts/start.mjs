@@ -7,7 +7,7 @@ import { buildAll } from './lib/build.mjs';
 import { loadDevSecrets } from './lib/secrets.mjs';
 import { startSystem } from './lib/system.mjs';
 import { isPortFree } from './lib/proc.mjs';
-import { DATA_DIR } from './lib/paths.mjs';
+import { DATA_DIR, pgliteDir } from './lib/paths.mjs';
 
 const fail = (message) => {
   process.stderr.write(`npm start: ${message}\n`);
@@ -65,7 +65,7 @@ NEO_STACK Realtime is running.
   Portal         http://localhost:${ports.portal}
   Event service  http://localhost:${ports.service}   (API docs: http://localhost:${ports.service}/docs)
   Centrifugo     http://localhost:${ports.centrifugo}   (WebSocket: ws://localhost:${ports.centrifugo}/connection/websocket)
-  Database       ${process.env.DATABASE_URL ? 'DATABASE_URL' : `PGlite in ${DATA_DIR}/pglite`}
+  Database       ${process.env.DATABASE_URL ? 'DATABASE_URL' : `PGlite in ${pgliteDir()}`}
   Secrets        ${DATA_DIR}/secrets.json (environment variables override them)
 
 ${oidc ? `Sign-in        OpenID Connect through the local provider http://127.0.0.1:${oidc.port} (apps/demo-idp):

@@ -2,7 +2,7 @@
 // Used by `npm start` and by the end-to-end tests, so both run exactly the same thing.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './paths.mjs';
+import { ROOT, pgliteDir } from './paths.mjs';
 import { centrifugoValues, startCentrifugo } from './centrifugo.mjs';
 import { freePort, retryOnBusyPort, spawnService, stopChild, waitForHttp } from './proc.mjs';
 import { demoDeployerKey } from './operator-api.mjs';
@@ -53,7 +53,7 @@ function serviceOwnEnv(/** @type {SystemOptions} */ o) {
     DEMO_LOGIN: 'on',
     HOST: '127.0.0.1',
     PORT: String(o.ports.service),
-    DATA_DIR: path.join(o.dataDir, 'pglite'),
+    DATA_DIR: pgliteDir(o.dataDir),
     CENTRIFUGO_URL: `http://127.0.0.1:${o.ports.centrifugo}`,
     CORS_ORIGINS: portalOrigins.join(','),
     ...o.secrets,

@@ -20,6 +20,12 @@ const list = z
 /** Where an identity provider puts a claim: a name, or a dotted path into nested objects (`realm_access.roles`). */
 const claimPath = z.string().trim().min(1).max(200).regex(/^[^\s]+$/, 'a claim name or a dotted path such as realm_access.roles');
 
+/**
+ * PGlite's folder when `DATA_DIR` is unset, relative to the working directory. The keys CLI alone uses the
+ * same (`npm run keys` passes `npm start`'s, `.data/pglite`).
+ */
+export const DEFAULT_DATA_DIR = '.data';
+
 const envSchema = z.object({
   // Unset means production: development conveniences are only on when asked for (see `development`).
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
@@ -37,7 +43,7 @@ const envSchema = z.object({
   AUTH_MAX_TOKEN_LIFETIME: z.coerce.number().int().min(60).max(30 * 86_400).default(12 * 3600),
   INGEST_API_KEYS: list,
   DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional()),
-  DATA_DIR: z.string().default('.data'),
+  DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
   // http(s) only: `centrifugo:8000` parses as a URL with scheme "centrifugo:" and would fail on first use.
   CENTRIFUGO_URL: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).default('http://localhost:8000'),
   CENTRIFUGO_API_KEY: optionalString,

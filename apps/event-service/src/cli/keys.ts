@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createIngestKeySchema, type AuditActor } from '@neo/contracts';
 import { AccessDirectory } from '../auth/access';
+import { DEFAULT_DATA_DIR } from '../config';
 import { AccessStore } from '../store/access-store';
 import { openDatabase } from '../store/database';
 
@@ -13,7 +14,8 @@ const USAGE = `usage:
   npm run keys -- list
   npm run keys -- revoke KEY_ID
 
-The database is DATABASE_URL, or PGlite in DATA_DIR (default .data/pglite, the one npm start uses).
+The database is DATABASE_URL, or PGlite in DATA_DIR (default ${DEFAULT_DATA_DIR}, as the event service's;
+npm run keys opens npm start's: <DATA_DIR, default .data>/pglite).
 With PGlite, stop the event service first: the embedded database takes one process at a time.`;
 
 class UsageError extends Error {}
@@ -47,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command "${command}"`);
   }
 
-  const database = await openDatabase({ url: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR || '.data/pglite' });
+  const database = await openDatabase({ url: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR || DEFAULT_DATA_DIR });
   try {
     const access = new AccessDirectory(new AccessStore(database));
     const actor: AuditActor = { kind: 'user', id: `cli:${userInfo().username}` };
