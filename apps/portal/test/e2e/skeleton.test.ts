@@ -34,15 +34,19 @@ describe('portal end to end (Chromium)', () => {
     await context.close();
   });
 
-  it('a wrong password shows the problem detail, not a blank page', async () => {
-    const context = await sys.browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${sys.portalUrl}/login`);
-    await page.getByTestId('login-email').fill('ana@acme.test');
-    await page.getByTestId('login-password').fill('nope');
-    await page.getByTestId('login-submit').click();
-    await expect.poll(() => page.getByTestId('login-error').textContent(), { timeout: 10_000 }).toContain('wrong email or password');
-    await context.close();
+  it('a wrong password is said in the reader\'s language, not in the service\'s English detail', async () => {
+    for (const [locale, expected] of [['es-MX', 'Correo o contraseña incorrectos.'], ['en', 'Wrong email or password.']] as const) {
+      const context = await sys.browser.newContext();
+      await context.addCookies([{ name: 'neo-locale', value: locale, url: sys.portalUrl }]);
+      const page = await context.newPage();
+      await page.goto(`${sys.portalUrl}/login`);
+      await page.getByTestId('login-email').fill('ana@acme.test');
+      await page.getByTestId('login-password').fill('nope');
+      await page.getByTestId('login-submit').click();
+      await expect.poll(() => page.getByTestId('login-error').textContent(), { timeout: 10_000 }).toContain(expected);
+      expect(await page.getByTestId('login-error').textContent()).not.toContain('wrong email or password');
+      await context.close();
+    }
   });
 
   it('another tenant never sees the event', async () => {

@@ -19,7 +19,7 @@ const PAGE = 20;
  */
 export function useHistorySearch() {
   const { apiFetch } = useAuth();
-  const { t } = useT();
+  const { errorText } = useMessageText();
   const filter = ref<HistoryFilter>({ q: '', type: 'all', userId: 'all' });
   const items = ref<HistoryItem[]>([]);
   const nextCursor = ref<string | null>(null);
@@ -50,7 +50,7 @@ export function useHistorySearch() {
       status.value = 'ready';
     } catch (err) {
       if (mine !== generation) return;
-      error.value = err instanceof ApiError ? err.problem.detail : t('error.network');
+      error.value = errorText(err);
       status.value = 'error';
     }
   }
@@ -66,7 +66,7 @@ export function useHistorySearch() {
       items.value = [...items.value, ...page.items.filter((e) => !known.has(e.id))];
       nextCursor.value = page.nextCursor;
     } catch (err) {
-      error.value = err instanceof ApiError ? err.problem.detail : t('error.network');
+      error.value = errorText(err);
     }
   }
 

@@ -27,7 +27,7 @@ export interface LiveResourceOptions<R, E> {
  * screen of the layer is one of these with its own `fetch`, `accept` and `apply`.
  */
 export function useLiveResource<R, E extends SequencedEvent>(options: LiveResourceOptions<R, E>) {
-  const { t } = useT();
+  const { errorText } = useMessageText();
   const status = ref<LoadStatus>('loading');
   const error = ref<string | null>(null);
   /** Bumped by every load: an answer that a later load overtook is not put in place. */
@@ -55,7 +55,7 @@ export function useLiveResource<R, E extends SequencedEvent>(options: LiveResour
       status.value = 'ready';
     } catch (err) {
       if (mine !== generation) return;
-      error.value = err instanceof ApiError ? err.problem.detail : t('error.network');
+      error.value = errorText(err);
       status.value = 'error';
     }
   }

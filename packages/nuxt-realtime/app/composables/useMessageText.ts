@@ -1,4 +1,5 @@
 import esMX, { type MessageKey } from '../i18n/es-MX';
+import { errorMessageOf } from '../utils/api-error';
 import type { MessageParams } from './useI18n';
 
 /** What a coded text needs: its code and parameters, and the fallback the producer sent beside them. */
@@ -48,5 +49,11 @@ export function useMessageText() {
     return word('deployments.errorCode', { code: d.errorCode, params: d.errorParams, fallback: d.error ?? '' });
   }
 
-  return { alertText, deploymentErrorText };
+  /** What a failed call to the service says to the reader (errorMessageOf), in the reader's language. */
+  function errorText(err: unknown): string {
+    const { key, params } = errorMessageOf(err);
+    return t(key, params);
+  }
+
+  return { alertText, deploymentErrorText, errorText };
 }

@@ -64,6 +64,7 @@ export function useMyPresence(tenantId: MaybeRefOrGetter<string>) {
   const router = useRouter();
   const realtime = useRealtimeClient();
   const { user, apiFetch } = useAuth();
+  const { errorText } = useMessageText();
   const idleMs = idleTimeoutMs(config.public.idleMs);
   const beatMs = Math.max(250, Math.min(5_000, Math.floor(idleMs / 4)));
   const tabId = Math.random().toString(36).slice(2);
@@ -108,7 +109,7 @@ export function useMyPresence(tenantId: MaybeRefOrGetter<string>) {
       error.value = null;
     } catch (err) {
       lastSent = '';
-      error.value = err instanceof ApiError ? err.problem.detail : String(err);
+      error.value = errorText(err);
     }
   }
 

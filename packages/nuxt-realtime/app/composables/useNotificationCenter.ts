@@ -35,7 +35,6 @@ let feedReload: (() => Promise<void>) | null = null;
  */
 export function useNotificationCenter() {
   const { user, apiFetch } = useAuth();
-  const { t } = useT();
   const items = useState<BillingNotification[]>('neo-notifications', () => []);
   const unreadCount = useState<number>('neo-notifications-unread', () => 0);
   const nextCursor = useState<string | null>('neo-notifications-cursor', () => null);
@@ -55,7 +54,7 @@ export function useNotificationCenter() {
   const canRead = computed(() => can('read', 'billing'));
   const base = computed(() => `/v1/tenants/${encodeURIComponent(user.value?.tenantId ?? '')}/notifications`);
 
-  const messageOf = (err: unknown) => (err instanceof ApiError ? err.problem.detail : t('error.network'));
+  const { errorText: messageOf } = useMessageText();
 
   function query(cursor?: string): string {
     const params = new URLSearchParams({ limit: '20' });

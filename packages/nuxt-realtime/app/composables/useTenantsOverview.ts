@@ -9,7 +9,7 @@ const REFRESH_MS = 10_000;
 /** Operators' tenants overview (`GET /v1/admin/tenants/overview`), refreshed while the caller lives. */
 export function useTenantsOverview() {
   const { apiFetch } = useAuth();
-  const { t } = useT();
+  const { errorText } = useMessageText();
   const tenants = ref<TenantOverview[]>([]);
   const status = ref<'loading' | 'ready' | 'error'>('loading');
   const error = ref<string | null>(null);
@@ -22,7 +22,7 @@ export function useTenantsOverview() {
       error.value = null;
     } catch (err) {
       // A failed refresh keeps the rows already shown; only a first load without any shows the error.
-      error.value = err instanceof ApiError ? err.problem.detail : t('error.network');
+      error.value = errorText(err);
       if (tenants.value.length === 0) status.value = 'error';
     }
   }

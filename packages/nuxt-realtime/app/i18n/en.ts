@@ -45,6 +45,16 @@ const en: Messages = {
   'event.deployment_error': 'Error',
 
   'error.network': 'Could not reach the service. Check your connection.',
+  'error.loginFailed': 'Wrong email or password.',
+  'error.loginDisabled': 'The demo sign-in is off: sign in with your platform account.',
+  'error.fields': 'Check these fields: {fields}.',
+  'error.invalid': 'The service did not accept the request.',
+  'error.session': 'Your session is no longer valid. Sign in again.',
+  'error.forbidden': 'You do not have permission for this.',
+  'error.notFound': 'It does not exist, or is not yours to see.',
+  'error.conflict': 'It changed in the meantime. Reload and try again.',
+  'error.busy': 'Too many requests. Wait a few seconds and try again.',
+  'error.unavailable': 'The service is not available right now. Try again in a few seconds.',
 
   // Use cases 1 and 2: deployments and billing screens.
   'nav.deployments': 'Deployments',

@@ -46,6 +46,16 @@ const esMX = {
   'event.deployment_error': 'Error',
 
   'error.network': 'No se pudo contactar al servicio. Revisa tu conexión.',
+  'error.loginFailed': 'Correo o contraseña incorrectos.',
+  'error.loginDisabled': 'El acceso de demostración está desactivado: entra con la cuenta de tu plataforma.',
+  'error.fields': 'Revisa estos datos: {fields}.',
+  'error.invalid': 'El servicio no aceptó la solicitud.',
+  'error.session': 'Tu sesión ya no es válida. Vuelve a iniciar sesión.',
+  'error.forbidden': 'No tienes permiso para esto.',
+  'error.notFound': 'No existe, o no está a tu alcance.',
+  'error.conflict': 'Cambió mientras tanto. Recarga e inténtalo de nuevo.',
+  'error.busy': 'Demasiadas solicitudes. Espera unos segundos e inténtalo de nuevo.',
+  'error.unavailable': 'El servicio no está disponible por ahora. Inténtalo en unos segundos.',
 
   // Use cases 1 and 2: deployments and billing screens.
   'nav.deployments': 'Despliegues',

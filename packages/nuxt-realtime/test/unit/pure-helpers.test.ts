@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { PresenceMember } from '@neo/contracts';
+import { ERRORS, type ErrorCode, type PresenceMember } from '@neo/contracts';
+import { ApiError, errorMessageOf } from '../../app/utils/api-error';
+import esMX from '../../app/i18n/es-MX';
+import en from '../../app/i18n/en';
 import { MetricSeries, levelOf } from '../../app/utils/metric-series';
 import { sortMembers } from '../../app/composables/usePresence';
 
@@ -30,5 +33,42 @@ describe('sortMembers', () => {
   it('puts me first, then online > busy > away > offline, then by name', () => {
     const list = [m('4', 'Zoe', 'offline'), m('2', 'Beto', 'away'), m('3', 'Ana', 'busy'), m('1', 'Yo', 'offline'), m('5', 'Carla', 'online'), m('6', 'Álvaro', 'online')];
     expect(sortMembers(list, '1').map((x) => x.userName)).toEqual(['Yo', 'Álvaro', 'Carla', 'Ana', 'Beto', 'Zoe']);
+  });
+});
+
+describe('errorMessageOf: what a failed call says to the reader', () => {
+  const problem = (status: number, code: ErrorCode, errors?: Array<{ path: string; message: string }>) =>
+    new ApiError(status, { type: 'about:blank', title: ERRORS[code].title, status, code, detail: `developer text for ${code}`, ...(errors ? { errors } : {}) });
+
+  it('never the service’s detail: the portal’s own words, by code where the reader can act, else by status', () => {
+    expect(errorMessageOf(new TypeError('fetch failed'))).toEqual({ key: 'error.network' });
+    expect(errorMessageOf(problem(401, 'ERR_LOGIN_FAILED'))).toEqual({ key: 'error.loginFailed' });
+    expect(errorMessageOf(problem(404, 'ERR_LOGIN_DISABLED'))).toEqual({ key: 'error.loginDisabled' });
+    expect(errorMessageOf(problem(401, 'ERR_AUTH_TOKEN_EXPIRED'))).toEqual({ key: 'error.session' });
+    expect(errorMessageOf(problem(403, 'ERR_FORBIDDEN'))).toEqual({ key: 'error.forbidden' });
+    expect(errorMessageOf(problem(404, 'ERR_NOT_FOUND'))).toEqual({ key: 'error.notFound' });
+    expect(errorMessageOf(problem(429, 'ERR_RATE_LIMITED'))).toEqual({ key: 'error.busy' });
+    expect(errorMessageOf(problem(503, 'ERR_DATABASE_UNAVAILABLE'))).toEqual({ key: 'error.unavailable' });
+    expect(errorMessageOf(problem(400, 'ERR_BAD_JSON'))).toEqual({ key: 'error.invalid' });
+    expect(errorMessageOf(problem(400, 'ERR_VALIDATION'))).toEqual({ key: 'error.invalid' });
+  });
+
+  it('a validation error names its fields once each, without where they travelled', () => {
+    const err = problem(400, 'ERR_VALIDATION', [
+      { path: 'body.email', message: 'Too small' },
+      { path: 'body.password', message: 'Required' },
+      { path: 'body.email', message: 'Invalid email' },
+      { path: 'query', message: 'Unrecognized key' },
+    ]);
+    expect(errorMessageOf(err)).toEqual({ key: 'error.fields', params: { fields: 'email, password, query' } });
+  });
+
+  it('every code of the catalogue gets a text in both languages, none of them the service’s', () => {
+    for (const code of Object.keys(ERRORS) as ErrorCode[]) {
+      const { key } = errorMessageOf(problem(ERRORS[code].status, code));
+      expect(esMX[key], code).toBeTruthy();
+      expect(en[key], code).toBeTruthy();
+      expect(esMX[key]).not.toContain(ERRORS[code].title);
+    }
   });
 });
