@@ -186,6 +186,14 @@ describe('accessibility (WCAG 2.1 AA, axe-core in Chromium)', () => {
       const admin = await loggedIn(sys.browser, sys.portalUrl, 'admin@neo.test', await contextIn(locale));
       await admin.page.getByTestId('admin-notice').waitFor();
       await check(admin.page, '/ (operator)');
+      // The tenant pages an operator can open by URL say where their pages are (they waited forever on a
+      // tenant's list before).
+      for (const [route, skeleton] of [['/deployments', 'deployments-loading'], ['/dashboard', 'metrics-loading']] as const) {
+        await admin.page.goto(`${sys.portalUrl}${route}`);
+        await admin.page.getByTestId('admin-notice').waitFor({ timeout: 15_000 });
+        expect(await admin.page.getByTestId(skeleton).count(), route).toBe(0);
+      }
+      await check(admin.page, '/dashboard (operator)');
       await admin.page.goto(`${sys.portalUrl}/admin`);
       await admin.page.locator('[data-testid="tenant-row"]').first().waitFor({ timeout: 15_000 });
       await admin.page.locator('[data-testid="cpu-chart"] canvas').first().waitFor({ timeout: 15_000 });
