@@ -144,7 +144,7 @@ describe('deploy/compose.yaml', () => {
     expect(existsSync(path.join(ROOT, 'apps/portal/Dockerfile'))).toBe(true);
   });
 
-  it(`\`docker compose config\` accepts it alone and with the demo override, and refuses it without secrets (via ${LOADER_NAME})`, async () => {
+  it(`\`docker compose config\` accepts it alone, with the demo override and with the OIDC override, and refuses each without its secrets (via ${LOADER_NAME})`, async () => {
     const file = path.join(DEPLOY, 'compose.yaml');
     expect((await composeConfig([file], secrets)).name).toBe('neo-realtime');
     expect((await composeConfig([file, path.join(DEPLOY, 'compose.demo.yaml')], secrets)).name).toBe('neo-realtime');
