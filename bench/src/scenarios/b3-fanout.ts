@@ -150,6 +150,7 @@ export async function runB3(ctx: ScenarioContext): Promise<B3Detail[]> {
 
     const sys = await startBenchSystem({ centrifugoBin: ctx.centrifugoBin, database: 'postgres', env: profiledEnv(ctx, `b3-${subscribers}`) });
     let ours: B3Step[];
+    let both = 0;
     let raw: B3Step | null = null;
     let warmUp: WarmUp;
     try {
@@ -160,10 +161,10 @@ export async function runB3(ctx: ScenarioContext): Promise<B3Detail[]> {
         if ((await sys.ingest(metricsEvent())) !== 202) throw new Error('ingest refused');
       };
       ours = await climb(clients, seconds, send, [sys.servicePid, sys.centrifugoPid], (s) => ctx.log(`  B3 ${subscribers} ours @ ${s.offered_dps} dps: delivered ${s.delivered_dps} (${s.delivered_ratio}) p99 ${s.p99_ms} ms, ${s.dps_per_cpu} per CPU-s`));
-      const shared = bothSustained(ours, theirs);
-      if (shared > 0) {
-        raw = await step(clients, shared, seconds, rawCentrifugoSender(sys), [sys.centrifugoPid]);
-        ctx.log(`  B3 ${subscribers} raw Centrifugo @ ${shared} dps: delivered ${raw.delivered_dps} (${raw.delivered_ratio}) p99 ${raw.p99_ms} ms, ${raw.dps_per_cpu} per CPU-s`);
+      both = bothSustained(ours, theirs);
+      if (both > 0) {
+        raw = await step(clients, both, seconds, rawCentrifugoSender(sys), [sys.centrifugoPid]);
+        ctx.log(`  B3 ${subscribers} raw Centrifugo @ ${both} dps: delivered ${raw.delivered_dps} (${raw.delivered_ratio}) p99 ${raw.p99_ms} ms, ${raw.dps_per_cpu} per CPU-s`);
       }
       clients.forEach((c) => c.close());
     } finally {
@@ -171,7 +172,6 @@ export async function runB3(ctx: ScenarioContext): Promise<B3Detail[]> {
     }
 
     const best = (steps: B3Step[]) => [...steps].reverse().find((s) => s.sustained) ?? steps[0]!;
-    const both = bothSustained(ours, theirs);
     const at = (steps: B3Step[]) => steps.find((s) => s.offered_dps === both) ?? steps[0]!;
     results.push({
       subscribers,
